@@ -1,0 +1,2 @@
+/* docker_args.c: placeholder until implemented. */
+#include "util.h"

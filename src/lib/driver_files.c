@@ -1,0 +1,2 @@
+/* driver_files.c: placeholder until implemented. */
+#include "util.h"

@@ -1,0 +1,212 @@
+/*
+ * nvd.h: the public interface of libnvd, the library behind nvidia-docker
+ * and nvidia-docker-plugin. It finds the NVIDIA driver and GPUs under a
+ * driver root, selects GPUs, builds the driver volume and renders the docker
+ * arguments that give a container its GPUs.
+ *
+ * Error contract, for every function below that takes `nvd_error **err`:
+ *   - On success it returns 0 (or a valid pointer) and leaves *err alone.
+ *   - On failure it returns -1 (or NULL) and sets *err to a new error that
+ *     the caller owns and releases with nvd_error_free(). *err must be NULL
+ *     on entry. Passing err == NULL discards the error.
+ *   - An error message reads "what failed: cause" and names the value
+ *     involved; callers add context in front with nvd_error_wrap().
+ */
+#ifndef NVD_H
+#define NVD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(NVD_BUILDING_LIBRARY)
+#define NVD_PUBLIC __attribute__((visibility("default")))
+#else
+#define NVD_PUBLIC
+#endif
+
+#define NVD_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+/* What kind of failure an error is; the REST API maps it to a status. */
+enum nvd_error_kind {
+    NVD_ERR_SYSTEM = 1,   /* a system call failed; errnum holds errno */
+    NVD_ERR_INVALID,      /* bad input from the caller (HTTP 400) */
+    NVD_ERR_NOT_FOUND,    /* a named thing does not exist */
+    NVD_ERR_DRIVER,       /* the driver (NVML, CUDA, its files) failed */
+    NVD_ERR_UNSUPPORTED,  /* the driver or device lacks the feature */
+};
+
+typedef struct nvd_error {
+    enum nvd_error_kind kind;
+    int errnum;           /* errno for NVD_ERR_SYSTEM, else 0 */
+    char *msg;            /* "what failed: cause"; never NULL */
+} nvd_error;
+
+/* Set *err to a new error of `kind` and return -1. */
+NVD_PUBLIC int nvd_error_set(nvd_error **err, enum nvd_error_kind kind,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set *err to a system error whose message ends in strerror(errnum). */
+NVD_PUBLIC int nvd_error_sys(nvd_error **err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefix the message of *err with "<context>: " and return -1. */
+NVD_PUBLIC int nvd_error_wrap(nvd_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+NVD_PUBLIC void nvd_error_free(nvd_error *err);
+
+/* ------------------------------------------------------------------ logging */
+
+/* Set the program name that starts every log line ("<name> | ..."). */
+NVD_PUBLIC void nvd_log_init(const char *progname);
+
+/* Log one line to stderr in 1.0's format: "<prog> | YYYY/MM/DD HH:MM:SS msg". */
+NVD_PUBLIC void nvd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Log one line with "Error: " before the message. */
+NVD_PUBLIC void nvd_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --------------------------------------------------------------- discovery */
+
+#define NVD_UUID_MAX 96
+#define NVD_NAME_MAX 96
+#define NVD_BUSID_MAX 32
+#define NVD_VERSION_MAX 80
+
+/* One GPU as NVML enumerates it. */
+struct nvd_gpu {
+    unsigned index;             /* NVML index: nvidia-smi order */
+    unsigned minor;             /* /dev/nvidia<minor> */
+    char uuid[NVD_UUID_MAX];    /* "GPU-..." */
+    char busid[NVD_BUSID_MAX];  /* "0000:05:00.0" */
+    char name[NVD_NAME_MAX];    /* "Tesla K80"; empty when not supported */
+};
+
+/*
+ * A driver root and what was discovered under it. Static device data is
+ * read once by nvd_host_discover(); nvd_host_free() releases it.
+ */
+struct nvd_host {
+    char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
+    char *dev_root;                     /* holds dev/nvidia*; default driver_root */
+    char driver_version[NVD_VERSION_MAX];
+    size_t gpu_count;
+    struct nvd_gpu *gpus;
+};
+
+/*
+ * Discover the driver under driver_root through NVML (the libnvidia-ml.so.1
+ * that the root's etc/ld.so.cache names) and return a new host. dev_root may
+ * be NULL for "same as driver_root". Zero GPUs is a success.
+ */
+NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
+                                              const char *dev_root,
+                                              nvd_error **err);
+
+NVD_PUBLIC void nvd_host_free(struct nvd_host *host);
+
+/* --------------------------------------------------------------- selection */
+
+/* The special meanings a selection can have besides a list of GPUs. */
+enum nvd_select_mode {
+    NVD_SELECT_GPUS,   /* the listed GPUs, plus driver files and control nodes */
+    NVD_SELECT_NONE,   /* no GPU, but driver files and control nodes */
+    NVD_SELECT_VOID,   /* nothing at all */
+};
+
+struct nvd_selection {
+    enum nvd_select_mode mode;
+    size_t count;
+    size_t *gpus;      /* indexes into host->gpus, in the order given */
+};
+
+/*
+ * Parse spec against host's GPUs. Pieces are separated by any character of
+ * seps; empty pieces are dropped; a NULL, empty or "all" spec selects every
+ * GPU ("*" too when star_is_all). A piece is an index, a full UUID, an
+ * unambiguous UUID prefix, a PCI bus id, "none" or "void". Duplicates are
+ * dropped. A bad piece fails with NVD_ERR_INVALID "invalid device: <piece>".
+ * Release with nvd_selection_clear().
+ */
+NVD_PUBLIC int nvd_select(const struct nvd_host *host, const char *spec,
+                          const char *seps, bool star_is_all,
+                          struct nvd_selection *out, nvd_error **err);
+
+NVD_PUBLIC void nvd_selection_clear(struct nvd_selection *sel);
+
+/* ------------------------------------------------------- docker arguments */
+
+#define NVD_VOLUME_BASE "nvidia_driver"
+#define NVD_VOLUME_DRIVER "nvidia-docker"
+#define NVD_MOUNT_POINT "/usr/local/nvidia"
+
+/*
+ * What a container needs: device nodes and driver volumes. Each device is
+ * the node's path in the container (/dev/nvidia0); its host path is
+ * <dev_root>/dev/nvidia0. Volumes are "nvidia_driver_<version>".
+ */
+struct nvd_docker_args {
+    size_t device_count;
+    char **devices;          /* container paths: control nodes, then GPUs */
+    size_t volume_count;
+    char **volumes;          /* volume names */
+    char *dev_root;          /* copy of host->dev_root */
+};
+
+/*
+ * Collect the devices and volumes for sel on host: the control nodes that
+ * exist under the dev root (nvidiactl, nvidia-uvm, nvidia-uvm-tools), then
+ * each selected GPU's node, and the driver volume. NVD_SELECT_VOID gives an
+ * empty result. Release with nvd_docker_args_clear().
+ */
+NVD_PUBLIC int nvd_docker_args_collect(const struct nvd_host *host,
+                                       const struct nvd_selection *sel,
+                                       struct nvd_docker_args *out,
+                                       nvd_error **err);
+
+NVD_PUBLIC void nvd_docker_args_clear(struct nvd_docker_args *args);
+
+/*
+ * Format one --device argument into buf: "--device=/dev/X" when the dev
+ * root is "/", else "--device=<dev_root>/dev/X:/dev/X". Returns the length
+ * or -1 if buf is too small.
+ */
+NVD_PUBLIC int nvd_format_device_arg(const char *dev_root, const char *device,
+                                     char *buf, size_t size);
+
+/* ------------------------------------------------------------------ volume */
+
+/*
+ * Split a volume name "<base>_<version>" as 1.0 does and check it: the base
+ * must be "nvidia_driver" and the version digits and dots, not "." or "..".
+ * Errors carry 1.0's texts: "bad volume format: <name>" and
+ * "unsupported volume: <name>". version receives the version part.
+ */
+NVD_PUBLIC int nvd_volume_parse(const char *name, char *version, size_t size,
+                                nvd_error **err);
+
+/*
+ * Build the driver volume for host's current driver at
+ * <volumes_dir>/nvidia_driver/<version> unless it exists: bin, lib and
+ * lib64 with hard links (copies when linking fails) to the driver files
+ * listed in the root's ld.so.cache, and the soname links. The build happens
+ * in a temporary directory that is renamed into place.
+ */
+NVD_PUBLIC int nvd_volume_create(const struct nvd_host *host,
+                                 const char *volumes_dir, nvd_error **err);
+
+/* Return a new string "<volumes_dir>/nvidia_driver/<version>". */
+NVD_PUBLIC char *nvd_volume_path(const char *volumes_dir, const char *version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NVD_H */

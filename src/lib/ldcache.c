@@ -1,0 +1,2 @@
+/* ldcache.c: placeholder until implemented. */
+#include "util.h"

@@ -1,0 +1,2 @@
+/* nvml.c: placeholder until implemented. */
+#include "util.h"

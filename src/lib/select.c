@@ -1,0 +1,2 @@
+/* select.c: placeholder until implemented. */
+#include "util.h"

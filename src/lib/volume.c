@@ -1,0 +1,2 @@
+/* volume.c: placeholder until implemented. */
+#include "util.h"

@@ -1,0 +1,2 @@
+#include "nvd.h"
+int main(void) { return 0; }
