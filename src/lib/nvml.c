@@ -1,2 +1,102 @@
-/* nvml.c: placeholder until implemented. */
+/* nvml.c: loads NVML with dlopen, resolves its entry points, maps its errors. */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "nvml.h"
 #include "util.h"
+
+/* One entry point: its name and where its pointer goes in the table. */
+struct nvml_symbol {
+    const char *name;
+    size_t offset;
+};
+
+/* Entry points that drivers older than NVIDIA's current header lack. */
+static const char *const optional_symbols[] = {
+    "nvmlSystemGetCudaDriverVersion",   /* added in driver 410 */
+};
+
+static const struct nvml_symbol nvml_symbols[] = {
+#define NVD_NVML_SYMBOL(name, ret, params) { #name, offsetof(struct nvd_nvml_api, name) },
+    NVD_NVML_FUNCTIONS(NVD_NVML_SYMBOL)
+#undef NVD_NVML_SYMBOL
+};
+
+static bool symbol_is_optional(const char *name)
+{
+    for (size_t i = 0; i < sizeof(optional_symbols) / sizeof(optional_symbols[0]); i++)
+        if (strcmp(optional_symbols[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Fill api from handle; fail on the first required entry point not found. */
+static int resolve_symbols(void *handle, const char *path, struct nvd_nvml_api *api, nvd_error **err)
+{
+    for (size_t i = 0; i < sizeof(nvml_symbols) / sizeof(nvml_symbols[0]); i++) {
+        const struct nvml_symbol *s = &nvml_symbols[i];
+        void *sym = dlsym(handle, s->name);
+
+        if (!sym && !symbol_is_optional(s->name))
+            return nvd_error_set(err, NVD_ERR_DRIVER,
+                                 "%s lacks the NVML entry point %s: the driver is too old for nvd",
+                                 path, s->name);
+        /* The object-to-function pointer conversion that dlsym requires. */
+        memcpy((char *)api + s->offset, &sym, sizeof(sym));
+    }
+    return 0;
+}
+
+struct nvd_nvml *nvd_nvml_open(const char *path, nvd_error **err)
+{
+    struct nvd_nvml *nvml = nvd_xcalloc(1, sizeof(*nvml));
+    nvmlReturn_t ret;
+
+    nvml->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!nvml->handle) {
+        nvd_error_set(err, NVD_ERR_DRIVER, "could not load NVML library %s: %s", path, dlerror());
+        free(nvml);
+        return NULL;
+    }
+    nvml->path = nvd_xstrdup(path);
+    if (resolve_symbols(nvml->handle, path, &nvml->api, err) < 0)
+        goto fail;
+
+    ret = nvml->api.nvmlInit_v2();
+    if (ret != NVML_SUCCESS) {
+        nvd_nvml_error(nvml, ret, err, "initialise NVML from %s", path);
+        goto fail;
+    }
+    return nvml;
+
+fail:
+    dlclose(nvml->handle);
+    free(nvml->path);
+    free(nvml);
+    return NULL;
+}
+
+void nvd_nvml_close(struct nvd_nvml *nvml)
+{
+    if (!nvml)
+        return;
+    nvml->api.nvmlShutdown();
+    dlclose(nvml->handle);
+    free(nvml->path);
+    free(nvml);
+}
+
+int nvd_nvml_error(const struct nvd_nvml *nvml, nvmlReturn_t ret, nvd_error **err,
+                   const char *fmt, ...)
+{
+    const char *text = nvml->api.nvmlErrorString ? nvml->api.nvmlErrorString(ret) : NULL;
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return nvd_error_set(err, ret == NVML_ERROR_NOT_SUPPORTED ? NVD_ERR_UNSUPPORTED : NVD_ERR_DRIVER,
+                         "%s: nvml: %s", what, text ? text : "unknown error");
+}

@@ -97,6 +97,7 @@ struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
     char *dev_root;                     /* holds dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
+    char cuda_version[16];              /* "8.0"; empty when unknown */
     size_t gpu_count;
     struct nvd_gpu *gpus;
 };
@@ -202,8 +203,30 @@ NVD_PUBLIC int nvd_volume_parse(const char *name, char *version, size_t size,
 NVD_PUBLIC int nvd_volume_create(const struct nvd_host *host,
                                  const char *volumes_dir, nvd_error **err);
 
+/* Delete the directory tree at path; a missing path is not an error. */
+NVD_PUBLIC int nvd_remove_tree(const char *path, nvd_error **err);
+
 /* Return a new string "<volumes_dir>/nvidia_driver/<version>". */
 NVD_PUBLIC char *nvd_volume_path(const char *volumes_dir, const char *version);
+
+/* --------------------------------------------------------------- renderers */
+
+/*
+ * Render the REST API's outputs as 1.0 does, byte for byte. Each returns a
+ * new string the caller frees. JSON uses Go's encoding/json escaping and
+ * ends with "\n"; the /docker/cli text has no trailing newline.
+ */
+NVD_PUBLIC char *nvd_render_docker_cli_text(const struct nvd_docker_args *args);
+NVD_PUBLIC char *nvd_render_docker_cli_json(const struct nvd_docker_args *args);
+NVD_PUBLIC char *nvd_render_gpu_info_json(const struct nvd_host *host);
+
+/*
+ * Return s as a new JSON string literal, quotes included, escaped as Go's
+ * encoding/json escapes it: \" \\ \n \r \t, other control characters and
+ * < > & U+2028 U+2029 as \uXXXX, each byte of invalid UTF-8 as \ufffd.
+ * The caller frees it.
+ */
+NVD_PUBLIC char *nvd_json_quote(const char *s);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,166 @@
+/* Unit tests for the GPU selection grammar and the --device arguments. */
+#include "test_util.h"
+
+#include "util.h"
+
+static struct nvd_gpu gpus[] = {
+    { .index = 0, .minor = 3, .uuid = "GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac", .busid = "0000:05:00.0" },
+    { .index = 1, .minor = 2, .uuid = "GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d", .busid = "0000:06:00.0" },
+    { .index = 2, .minor = 0, .uuid = "GPU-0b6a0000-1f9c-3d2a-8e6b-4c6a6f8f1e2d", .busid = "0000:81:00.0" },
+};
+static char root[] = "/";
+static struct nvd_host host = {
+    .driver_root = root, .dev_root = root, .driver_version = "375.66",
+    .gpu_count = 3, .gpus = gpus,
+};
+
+/* Select spec and compare the result with the expected GPU indexes. */
+static void expect(const char *spec, const char *seps, size_t n, const size_t *want)
+{
+    struct nvd_selection sel;
+    nvd_error *err = NULL;
+
+    if (nvd_select(&host, spec, seps, true, &sel, &err) < 0)
+        fail_msg("select '%s' failed: %s", spec, err->msg);
+    assert_int_equal(sel.mode, NVD_SELECT_GPUS);
+    assert_int_equal(sel.count, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(sel.gpus[i], want[i]);
+    nvd_selection_clear(&sel);
+}
+
+/* Select spec and check that it fails with a message containing text. */
+static void expect_error(const char *spec, const char *text)
+{
+    struct nvd_selection sel;
+    nvd_error *err = NULL;
+
+    assert_int_equal(nvd_select(&host, spec, " ,", false, &sel, &err), -1);
+    assert_int_equal(err->kind, NVD_ERR_INVALID);
+    if (!strstr(err->msg, text))
+        fail_msg("select '%s': message '%s' lacks '%s'", spec, err->msg, text);
+    nvd_error_free(err);
+}
+
+static void select_all_forms(void **state)
+{
+    static const size_t all[] = { 0, 1, 2 };
+    expect(NULL, " ", 3, all);
+    expect("", " ", 3, all);
+    expect("all", " ", 3, all);
+    expect("*", " ", 3, all);
+    expect(" , ", " ,", 3, all);
+}
+
+static void select_indexes_in_order(void **state)
+{
+    static const size_t want[] = { 2, 0 };
+    expect("2,0", " ,", 2, want);
+    expect("2 0 2", " ", 2, want);
+    expect("+2,00", " ,", 2, want);
+}
+
+static void select_uuid_and_prefix(void **state)
+{
+    static const size_t one[] = { 1 };
+    static const size_t zero[] = { 0 };
+    expect("GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d", " ", 1, one);
+    expect("GPU-0b6a8", " ", 1, one);
+    expect("gpu-8E80", " ", 1, zero);
+}
+
+static void select_pci_bus_id(void **state)
+{
+    static const size_t two[] = { 2 };
+    expect("0000:81:00.0", " ", 1, two);
+    expect("00000000:81:00.0", " ", 1, two);
+    expect("81:00.0", " ", 1, two);
+}
+
+static void select_none_and_void(void **state)
+{
+    struct nvd_selection sel;
+    nvd_error *err = NULL;
+
+    assert_int_equal(nvd_select(&host, "none", " ", true, &sel, &err), 0);
+    assert_int_equal(sel.mode, NVD_SELECT_NONE);
+    assert_int_equal(sel.count, 0);
+    nvd_selection_clear(&sel);
+    assert_int_equal(nvd_select(&host, "void", " ", true, &sel, &err), 0);
+    assert_int_equal(sel.mode, NVD_SELECT_VOID);
+    nvd_selection_clear(&sel);
+}
+
+static void select_rejects_bad_pieces(void **state)
+{
+    expect_error("9", "invalid device: 9");
+    expect_error("-1", "invalid device: -1");
+    expect_error("0,x", "invalid device: x");
+    expect_error("GPU-0b6a", "matches GPU 1 and GPU 2");
+    expect_error("GPU-ffff", "invalid device: GPU-ffff");
+    expect_error("*", "invalid device: *");
+    expect_error("0,all", "cannot be combined");
+    expect_error("all,all", "cannot be combined");
+    expect_error("none 1", "cannot be combined");
+    expect_error("99999999999999999999999", "invalid device: 99999999999999999999999");
+}
+
+static void select_rejects_huge_piece(void **state)
+{
+    char spec[1024];
+    memset(spec, '7', sizeof(spec) - 1);
+    spec[sizeof(spec) - 1] = '\0';
+    expect_error(spec, "longer than");
+}
+
+static void docker_args_for_selection(void **state)
+{
+    struct nvd_selection sel;
+    struct nvd_docker_args args;
+    nvd_error *err = NULL;
+
+    assert_int_equal(nvd_select(&host, "1", " ", true, &sel, &err), 0);
+    assert_int_equal(nvd_docker_args_collect(&host, &sel, &args, &err), 0);
+    /* nvidiactl and nvidia-uvm always, nvidia-uvm-tools only where it exists */
+    assert_string_equal(args.devices[0], "/dev/nvidiactl");
+    assert_string_equal(args.devices[1], "/dev/nvidia-uvm");
+    assert_string_equal(args.devices[args.device_count - 1], "/dev/nvidia2");
+    assert_int_equal(args.volume_count, 1);
+    assert_string_equal(args.volumes[0], "nvidia_driver_375.66");
+    nvd_docker_args_clear(&args);
+    nvd_selection_clear(&sel);
+
+    assert_int_equal(nvd_select(&host, "void", " ", true, &sel, &err), 0);
+    assert_int_equal(nvd_docker_args_collect(&host, &sel, &args, &err), 0);
+    assert_int_equal(args.device_count, 0);
+    assert_int_equal(args.volume_count, 0);
+    nvd_docker_args_clear(&args);
+    nvd_selection_clear(&sel);
+}
+
+static void device_arg_with_dev_root(void **state)
+{
+    char buf[128];
+
+    assert_int_equal(nvd_format_device_arg("/", "/dev/nvidia0", buf, sizeof(buf)), 21);
+    assert_string_equal(buf, "--device=/dev/nvidia0");
+    nvd_format_device_arg("/run/nvidia/driver/", "/dev/nvidia0", buf, sizeof(buf));
+    assert_string_equal(buf, "--device=/run/nvidia/driver/dev/nvidia0:/dev/nvidia0");
+    assert_int_equal(nvd_format_device_arg("/very/long/root", "/dev/nvidia0", buf, 10), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(select_all_forms),
+        cmocka_unit_test(select_indexes_in_order),
+        cmocka_unit_test(select_uuid_and_prefix),
+        cmocka_unit_test(select_pci_bus_id),
+        cmocka_unit_test(select_none_and_void),
+        cmocka_unit_test(select_rejects_bad_pieces),
+        cmocka_unit_test(select_rejects_huge_piece),
+        cmocka_unit_test(docker_args_for_selection),
+        cmocka_unit_test(device_arg_with_dev_root),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
