@@ -137,7 +137,7 @@ static int take_library(const char *soname, const char *path, enum nvd_ldcache_a
 {
     struct library_walk *w = ctx;
     enum nvd_volume_dir dir;
-    bool wanted = false;
+    bool listed = false;
 
     if (arch == nvd_ldcache_host_arch())
         dir = NVD_DIR_LIB64;
@@ -146,9 +146,9 @@ static int take_library(const char *soname, const char *path, enum nvd_ldcache_a
     else
         return 0;
 
-    for (size_t i = 0; i < COUNT(driver_libraries) && !wanted; i++)
-        wanted = strncmp(soname, driver_libraries[i], strlen(driver_libraries[i])) == 0;
-    if (!wanted)
+    for (size_t i = 0; i < COUNT(driver_libraries) && !listed; i++)
+        listed = strncmp(soname, driver_libraries[i], strlen(driver_libraries[i])) == 0;
+    if (!listed)
         return 0;
 
     cleanup_free char *full = nvd_path_join(w->host->driver_root, path);

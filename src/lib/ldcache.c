@@ -177,8 +177,10 @@ char *nvd_ldcache_find(const char *root, const char *soname, nvd_error **err)
     struct find_ctx f = { .soname = soname, .found = NULL };
 
     if (nvd_ldcache_load(root, &data, &size, err) < 0 ||
-        nvd_ldcache_parse(data, size, find_entry, &f, err) < 0)
+        nvd_ldcache_parse(data, size, find_entry, &f, err) < 0) {
+        nvd_error_wrap(err, "look up %s under %s", soname, root);
         return NULL;
+    }
     if (!f.found) {
         cleanup_free char *cache = nvd_path_join(root, "/etc/ld.so.cache");
         nvd_error_set(err, NVD_ERR_NOT_FOUND, "%s not found in %s: is the NVIDIA driver installed under %s?",
