@@ -1,2 +1,187 @@
-#include "nvd.h"
-int main(void) { return 0; }
+/*
+ * main.c: nvidia-docker-plugin, the daemon. It serves Docker's volume
+ * plugin protocol on <-s>/nvidia-docker.sock and the REST API on -l, logs
+ * as nvidia-docker 1.0 did, and stops cleanly on SIGINT and SIGTERM.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "plugin.h"
+#include "server.h"
+#include "util.h"
+
+/* How long requests in progress may run after SIGINT or SIGTERM. */
+#define SHUTDOWN_GRACE_MS 5000
+#define SHUTDOWN_POLL_MS 20
+
+static long long monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/*
+ * Discover the driver at start. A failure is logged but not fatal: the
+ * daemon keeps serving, and requests that need the driver retry.
+ */
+static void discover_at_start(struct plugin *plugin)
+{
+    cleanup_error nvd_error *err = NULL;
+
+    nvd_log("Loading NVIDIA management library");
+    nvd_log("Discovering GPU devices");
+    struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    if (!ref) {
+        nvd_log_error("%s", err->msg);
+        nvd_log("Serving without the driver: each request that needs it retries the discovery");
+        return;
+    }
+    plugin_host_release(ref);
+}
+
+/* Create the directories, listen on both addresses and start both servers. */
+static int start_servers(struct plugin *plugin, struct server *rest, struct server *volume,
+                         nvd_error **err)
+{
+    const struct plugin_options *opts = &plugin->opts;
+
+    nvd_log("Provisioning volumes at %s", opts->volumes_dir);
+    if (fs_mkdir_parents(opts->volumes_dir, 0755, err) < 0)
+        return -1;
+    if (fs_mkdir_parents(opts->socket_dir, 0700, err) < 0)
+        return -1;
+
+    /* 1.0 logs both lines before listening, so a bind error follows them. */
+    nvd_log("Serving plugin API at %s", opts->socket_dir);
+    nvd_log("Serving remote API at %s", opts->listen_addr);
+
+    int unix_fd = listen_unix(plugin->socket_path, err);
+    if (unix_fd < 0)
+        return -1;
+    int tcp_fd = listen_tcp(opts->listen_addr, err);
+    if (tcp_fd < 0) {
+        close(unix_fd);
+        unlink(plugin->socket_path);
+        return -1;
+    }
+    if (server_start(volume, plugin, "plugin API", unix_fd, volume_api_dispatch, err) < 0) {
+        close(tcp_fd);
+        unlink(plugin->socket_path);
+        return -1;
+    }
+    if (server_start(rest, plugin, "remote API", tcp_fd, rest_dispatch, err) < 0) {
+        server_stop(volume);
+        unlink(plugin->socket_path);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Wait for SIGINT or SIGTERM, which the caller blocked in every thread.
+ * SIGHUP drops the discovered driver, so that the next request loads the
+ * driver again (after an upgrade, for instance).
+ */
+static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
+{
+    for (;;) {
+        int signo;
+        if (sigwait(signals, &signo) != 0)
+            continue;
+        if (signo == SIGHUP) {
+            nvd_log("Received SIGHUP: the next request that needs the driver discovers it again");
+            plugin_host_forget(plugin);
+            continue;
+        }
+        return;
+    }
+}
+
+/* Stop accepting, give requests in progress up to 5 s, then stop both servers. */
+static void stop_servers(struct server *rest, struct server *volume)
+{
+    long long deadline = monotonic_ms() + SHUTDOWN_GRACE_MS;
+    unsigned in_flight;
+
+    server_quiesce(rest);
+    server_quiesce(volume);
+    while ((in_flight = server_in_flight(rest) + server_in_flight(volume)) > 0 &&
+           monotonic_ms() < deadline) {
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = SHUTDOWN_POLL_MS * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+
+    /*
+     * Stopping a server waits for its request threads, so it is skipped
+     * when requests still run; exiting the process ends them.
+     */
+    if (in_flight > 0) {
+        nvd_log_error("%u requests still running after %d s: exiting without them",
+                      in_flight, SHUTDOWN_GRACE_MS / 1000);
+        return;
+    }
+    server_stop(rest);
+    server_stop(volume);
+}
+
+int main(int argc, char **argv)
+{
+    /* Static, because request threads may outlive main after a shutdown timeout. */
+    static struct plugin_options opts;
+    static struct plugin plugin;
+    static struct server rest = {.listen_fd = -1};
+    static struct server volume = {.listen_fd = -1};
+    cleanup_error nvd_error *err = NULL;
+    sigset_t signals;
+
+    flags_set_defaults(&opts);
+    if (flags_parse(&opts, argc, argv, stderr) < 0)
+        return FLAGS_EXIT_USAGE;
+    if (opts.show_version) {
+        printf("NVIDIA Docker plugin: %s\n", NVD_VERSION);
+        return 0;
+    }
+    nvd_log_init(argv[0]);
+    if (flags_check(&opts, &err) < 0) {
+        nvd_log_error("%s", err->msg);
+        return 1;
+    }
+
+    /* Block the signals before any thread starts, so every thread inherits the mask. */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+
+    plugin_init(&plugin, &opts);
+    if (snprintf(plugin.socket_path, sizeof(plugin.socket_path), "%s/%s", opts.socket_dir,
+                 PLUGIN_SOCKET_NAME) >= (int)sizeof(plugin.socket_path)) {
+        nvd_log_error("socket path %s/%s is too long (at most %zu bytes): choose a shorter -s directory",
+                      opts.socket_dir, PLUGIN_SOCKET_NAME, sizeof(plugin.socket_path) - 1);
+        plugin_destroy(&plugin);
+        return 1;
+    }
+
+    discover_at_start(&plugin);
+    if (start_servers(&plugin, &rest, &volume, &err) < 0) {
+        nvd_log_error("%s", err->msg);
+        plugin_destroy(&plugin);
+        return 1;
+    }
+
+    wait_for_termination(&plugin, &signals);
+    stop_servers(&rest, &volume);
+    if (unlink(plugin.socket_path) < 0 && errno != ENOENT)
+        nvd_log_error("failed to remove the socket %s: %s", plugin.socket_path, strerror(errno));
+    nvd_log("Successfully terminated");
+    if (rest.daemon || volume.daemon)
+        return 0;   /* request threads still run and use the state */
+    plugin_destroy(&plugin);
+    return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * rest.c: the REST API on the TCP address (-l). Every route serves GET
+ * with and without the "/v1.0" prefix; anything else is Go's 404. Bad
+ * input is a 400 and a driver failure a 500, each with the cause as a
+ * text/plain body.
+ */
+#include <string.h>
+
+#include "plugin.h"
+#include "query.h"
+#include "util.h"
+
+#define API_PREFIX "/v1.0"
+
+/* Reply 400 for bad input and 500 for anything else, with err's message. */
+static void reply_failure(struct reply *reply, const struct request *req, const nvd_error *err)
+{
+    unsigned status = err->kind == NVD_ERR_INVALID ? 400 : 500;
+
+    if (status == 500)
+        nvd_log_error("%s %s: %s", req->method, req->path, err->msg);
+    else
+        nvd_log("Rejected %s %s%s%s: %s", req->method, req->path,
+                req->query[0] ? "?" : "", req->query, err->msg);
+    reply_error(reply, status, err->msg);
+}
+
+/*
+ * Reject a dev= value with an empty piece, as 1.0 did when splitting on
+ * single spaces: "0++1" and "0+" fail with "invalid device: ". The
+ * selection grammar itself skips empty pieces.
+ */
+static int check_device_pieces(const char *dev, nvd_error **err)
+{
+    if (!dev || dev[0] == '\0')
+        return 0;
+    if (dev[0] == ' ' || dev[strlen(dev) - 1] == ' ' || strstr(dev, "  "))
+        return nvd_error_set(err, NVD_ERR_INVALID, "invalid device: ");
+    return 0;
+}
+
+/*
+ * Check the pieces of a vol= value against the known volumes and count
+ * them. NULL, "" and "*" mean every volume, counted as 0.
+ */
+static int count_requested_volumes(const char *vol, size_t *count, nvd_error **err)
+{
+    *count = 0;
+    if (!vol || vol[0] == '\0' || strcmp(vol, "*") == 0)
+        return 0;
+
+    /* 1.0 splits on single spaces, so "a  b" has an empty piece, which is invalid. */
+    const char *piece = vol;
+    for (;;) {
+        size_t len = strcspn(piece, " ");
+        if (len != strlen(NVD_VOLUME_BASE) || memcmp(piece, NVD_VOLUME_BASE, len) != 0)
+            return nvd_error_set(err, NVD_ERR_INVALID, "invalid volume: %.*s", (int)len, piece);
+        (*count)++;
+        if (piece[len] == '\0')
+            return 0;
+        piece += len + 1;
+    }
+}
+
+/*
+ * Render the docker arguments for the request's dev= and vol= with render,
+ * as text or JSON. The driver is needed, so its absence is a 500.
+ */
+static void reply_docker_cli(struct plugin *plugin, const struct request *req,
+                             struct reply *reply,
+                             char *(*render)(const struct nvd_docker_args *),
+                             const char *content_type)
+{
+    cleanup_error nvd_error *err = NULL;
+    cleanup_free char *dev = query_get(req->query, "dev");
+    cleanup_free char *vol = query_get(req->query, "vol");
+    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    struct nvd_selection sel = {0};
+    struct nvd_docker_args args = {0};
+    size_t volume_count;
+
+    if (!ref) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    if (check_device_pieces(dev, &err) < 0 ||
+        nvd_select(ref->host, dev, " ", true, &sel, &err) < 0 ||
+        count_requested_volumes(vol, &volume_count, &err) < 0 ||
+        nvd_docker_args_collect(ref->host, &sel, &args, &err) < 0) {
+        nvd_selection_clear(&sel);
+        reply_failure(reply, req, err);
+        return;
+    }
+    nvd_selection_clear(&sel);
+
+    /*
+     * An explicit vol= gives one --volume per piece, as 1.0 did, so the
+     * rendered view repeats the driver volume; "all" keeps the library's list.
+     */
+    struct nvd_docker_args view = args;
+    cleanup_free char **repeated = NULL;
+    if (volume_count > 0 && args.volume_count > 0) {
+        repeated = nvd_xcalloc(volume_count, sizeof(*repeated));
+        for (size_t i = 0; i < volume_count; i++)
+            repeated[i] = args.volumes[0];
+        view.volumes = repeated;
+        view.volume_count = volume_count;
+    }
+
+    char *body = render(&view);
+    nvd_docker_args_clear(&args);
+    if (!body) {
+        nvd_log_error("%s %s: failed to render the docker arguments", req->method, req->path);
+        reply_error(reply, 500, "failed to render the docker arguments: a device path is too long");
+        return;
+    }
+    reply_owned(reply, 200, content_type, body);
+}
+
+static void handle_docker_cli_text(struct plugin *plugin, const struct request *req,
+                                   struct reply *reply)
+{
+    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_text, CONTENT_TYPE_TEXT);
+}
+
+static void handle_docker_cli_json(struct plugin *plugin, const struct request *req,
+                                   struct reply *reply)
+{
+    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_json, CONTENT_TYPE_JSON);
+}
+
+static void handle_gpu_info_json(struct plugin *plugin, const struct request *req,
+                                 struct reply *reply)
+{
+    cleanup_error nvd_error *err = NULL;
+    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+
+    if (!ref) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    reply_owned(reply, 200, CONTENT_TYPE_JSON, nvd_render_gpu_info_json(ref->host));
+}
+
+/* The REST routes, without the "/v1.0" prefix that each also has. */
+static const struct route rest_routes[] = {
+    {"GET", "/docker/cli", handle_docker_cli_text},
+    {"GET", "/docker/cli/json", handle_docker_cli_json},
+    {"GET", "/gpu/info/json", handle_gpu_info_json},
+};
+
+void rest_dispatch(struct plugin *plugin, const struct request *req, struct reply *reply)
+{
+    const char *path = req->path;
+    size_t prefix_len = strlen(API_PREFIX);
+
+    if (strncmp(path, API_PREFIX, prefix_len) == 0 && path[prefix_len] == '/')
+        path += prefix_len;
+
+    const struct route *route = route_find(rest_routes, sizeof(rest_routes) / sizeof(rest_routes[0]),
+                                           req->method, path);
+    if (!route) {
+        nvd_log("Rejected %s %s on the remote API: no such route (404)", req->method, req->path);
+        reply_not_found(reply);
+        return;
+    }
+    route->handler(plugin, req, reply);
+}
