@@ -52,6 +52,9 @@ void nvd_buf_printf(struct nvd_buf *b, const char *fmt, ...) __attribute__((form
 char *nvd_buf_steal(struct nvd_buf *b);
 void nvd_buf_free(struct nvd_buf *b);
 
+/* Create path and its missing parents with mode, as mkdir -p does. */
+int nvd_mkdir_parents(const char *path, unsigned mode, nvd_error **err);
+
 /* Join root and an absolute path ("/" + "/etc/x" is "/etc/x"). */
 char *nvd_path_join(const char *root, const char *path);
 

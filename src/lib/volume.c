@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -190,19 +189,6 @@ static int fill_volume(const struct nvd_driver_files *files, const char *root, n
         if (f->dir != NVD_DIR_BIN && add_soname_links(dir, f->path, basename, err) < 0)
             return -1;
     }
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Delete the tree at path; a missing path is not an error. */
-int nvd_remove_tree(const char *path, nvd_error **err)
-{
-    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-        return nvd_error_sys(err, errno, "remove %s", path);
     return 0;
 }
 

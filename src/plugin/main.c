@@ -50,9 +50,9 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
     const struct plugin_options *opts = &plugin->opts;
 
     nvd_log("Provisioning volumes at %s", opts->volumes_dir);
-    if (fs_mkdir_parents(opts->volumes_dir, 0755, err) < 0)
+    if (nvd_mkdir_parents(opts->volumes_dir, 0755, err) < 0)
         return -1;
-    if (fs_mkdir_parents(opts->socket_dir, 0700, err) < 0)
+    if (nvd_mkdir_parents(opts->socket_dir, 0700, err) < 0)
         return -1;
 
     /* 1.0 logs both lines before listening, so a bind error follows them. */

@@ -126,12 +126,4 @@ void rest_dispatch(struct plugin *plugin, const struct request *req, struct repl
 void volume_api_dispatch(struct plugin *plugin, const struct request *req,
                          struct reply *reply);
 
-/* --- fs.c: directories */
-
-/* Create path and its missing parents with mode, as mkdir -p does. */
-int fs_mkdir_parents(const char *path, mode_t mode, nvd_error **err);
-
-/* Remove path and everything under it without following symbolic links. */
-int fs_remove_tree(const char *path, nvd_error **err);
-
 #endif /* NVD_PLUGIN_H */

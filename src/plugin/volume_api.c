@@ -191,7 +191,7 @@ static int remove_volume(struct plugin *plugin, const char *version, nvd_error *
     cleanup_free char *path = nvd_volume_path(plugin->opts.volumes_dir, version);
 
     pthread_mutex_lock(&plugin->volume_lock);
-    int rc = fs_remove_tree(path, err);
+    int rc = nvd_remove_tree(path, err);
     pthread_mutex_unlock(&plugin->volume_lock);
     return rc;
 }

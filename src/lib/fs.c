@@ -1,13 +1,12 @@
-/* fs.c: directory creation and recursive removal for the daemon. */
+/* fs.c: directory creation and recursive removal that never follows symlinks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "plugin.h"
 #include "util.h"
 
-int fs_mkdir_parents(const char *path, mode_t mode, nvd_error **err)
+int nvd_mkdir_parents(const char *path, unsigned mode, nvd_error **err)
 {
     struct stat st;
 
@@ -21,7 +20,7 @@ int fs_mkdir_parents(const char *path, mode_t mode, nvd_error **err)
             continue;
         char saved = *p;
         *p = '\0';
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+        if (mkdir(copy, (mode_t)mode) < 0 && errno != EEXIST)
             return nvd_error_sys(err, errno, "failed to create directory %s", copy);
         *p = saved;
         if (saved == '\0')
@@ -69,7 +68,7 @@ static int remove_entries(int dir_fd, const char *path, nvd_error **err)
     return 0;
 }
 
-int fs_remove_tree(const char *path, nvd_error **err)
+int nvd_remove_tree(const char *path, nvd_error **err)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
