@@ -114,35 +114,64 @@ static int read_gpus(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **e
     return 0;
 }
 
-struct nvd_host *nvd_host_discover(const char *driver_root, const char *dev_root, nvd_error **err)
+/* The driver connection behind the nvd_driver handle. */
+struct nvd_driver {
+    struct nvd_nvml *nvml;
+};
+
+nvd_driver *nvd_driver_open(const char *driver_root, nvd_error **err)
+{
+    cleanup_free char *nvml_path = NULL;
+    struct nvd_nvml *nvml;
+
+    if (check_root("driver root", driver_root, err) < 0)
+        return NULL;
+    nvml_path = nvd_ldcache_find(driver_root, NVML_SONAME, err);
+    if (!nvml_path)
+        return NULL;
+    nvml = nvd_nvml_open(nvml_path, err);
+    if (!nvml)
+        return NULL;
+
+    nvd_driver *driver = nvd_xcalloc(1, sizeof(*driver));
+    driver->nvml = nvml;
+    return driver;
+}
+
+void nvd_driver_close(nvd_driver *driver)
+{
+    if (!driver)
+        return;
+    nvd_nvml_close(driver->nvml);
+    free(driver);
+}
+
+struct nvd_host *nvd_host_discover_with(nvd_driver *driver, const char *driver_root,
+                                        const char *dev_root, nvd_error **err)
 {
     struct nvd_host *host = nvd_xcalloc(1, sizeof(*host));
-    cleanup_free char *nvml_path = NULL;
-    struct nvd_nvml *nvml = NULL;
-    int ret = -1;
 
     host->driver_root = nvd_xstrdup(driver_root);
     host->dev_root = nvd_xstrdup(dev_root ? dev_root : driver_root);
     if (check_root("driver root", host->driver_root, err) < 0 ||
-        check_root("dev root", host->dev_root, err) < 0)
-        goto out;
-
-    nvml_path = nvd_ldcache_find(host->driver_root, NVML_SONAME, err);
-    if (!nvml_path)
-        goto out;
-    nvml = nvd_nvml_open(nvml_path, err);
-    if (!nvml)
-        goto out;
-    if (read_versions(nvml, host, err) < 0 || read_gpus(nvml, host, err) < 0)
-        goto out;
-    ret = 0;
-
-out:
-    nvd_nvml_close(nvml);
-    if (ret < 0) {
+        check_root("dev root", host->dev_root, err) < 0 ||
+        read_versions(driver->nvml, host, err) < 0 ||
+        read_gpus(driver->nvml, host, err) < 0) {
         nvd_host_free(host);
         return NULL;
     }
+    return host;
+}
+
+struct nvd_host *nvd_host_discover(const char *driver_root, const char *dev_root, nvd_error **err)
+{
+    nvd_driver *driver = nvd_driver_open(driver_root, err);
+    struct nvd_host *host;
+
+    if (!driver)
+        return NULL;
+    host = nvd_host_discover_with(driver, driver_root, dev_root, err);
+    nvd_driver_close(driver);
     return host;
 }
 
@@ -152,6 +181,8 @@ void nvd_host_free(struct nvd_host *host)
         return;
     free(host->driver_root);
     free(host->dev_root);
+    for (size_t i = 0; i < host->gpu_count; i++)
+        free(host->gpus[i].peers);
     free(host->gpus);
     free(host);
 }

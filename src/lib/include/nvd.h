@@ -80,13 +80,79 @@ NVD_PUBLIC void nvd_log_error(const char *fmt, ...) __attribute__((format(printf
 #define NVD_BUSID_MAX 32
 #define NVD_VERSION_MAX 80
 
-/* One GPU as NVML enumerates it. */
+/*
+ * An integer that NVML or CUDA may not report: NVD_UNKNOWN stands for "not
+ * supported" (rendered as N/A or null).
+ */
+#define NVD_UNKNOWN (-1LL)
+
+/* How two GPUs reach each other, with 1.0's codes (the JSON "Link" value). */
+enum nvd_p2p_link {
+    NVD_P2P_UNKNOWN = 0,
+    NVD_P2P_CROSS_CPU = 1,          /* NVML_TOPOLOGY_SYSTEM */
+    NVD_P2P_SAME_CPU = 2,           /* NVML_TOPOLOGY_NODE */
+    NVD_P2P_HOST_BRIDGE = 3,        /* NVML_TOPOLOGY_HOSTBRIDGE */
+    NVD_P2P_MULTIPLE_SWITCHES = 4,  /* NVML_TOPOLOGY_MULTIPLE */
+    NVD_P2P_SINGLE_SWITCH = 5,      /* NVML_TOPOLOGY_SINGLE */
+    NVD_P2P_SAME_BOARD = 6,         /* NVML_TOPOLOGY_INTERNAL */
+};
+
+/* A GPU that a device can reach directly (CUDA peer access). */
+struct nvd_peer {
+    char busid[NVD_BUSID_MAX];
+    enum nvd_p2p_link link;
+};
+
+/*
+ * One GPU as NVML and CUDA describe it: the static properties that
+ * /gpu/info reports, in 1.0's units. Integers are NVD_UNKNOWN and strings
+ * empty when the driver does not report them.
+ */
 struct nvd_gpu {
     unsigned index;             /* NVML index: nvidia-smi order */
     unsigned minor;             /* /dev/nvidia<minor> */
     char uuid[NVD_UUID_MAX];    /* "GPU-..." */
     char busid[NVD_BUSID_MAX];  /* "0000:05:00.0" */
-    char name[NVD_NAME_MAX];    /* "Tesla K80"; empty when not supported */
+    char name[NVD_NAME_MAX];    /* "Tesla K80" (1.0's Model) */
+    char brand[32];             /* "Tesla", "GeForce", ... (nvmlDeviceGetBrand) */
+    long long power_w;          /* power management limit */
+    long long cpu_affinity;     /* NUMA node from sysfs; 0 when unknown, as 1.0 */
+    long long bar1_mib;         /* BAR1 size */
+    long long pci_bandwidth_mbs; /* max PCIe link generation and width */
+    long long clock_cores_mhz;  /* max SM clock */
+    long long clock_memory_mhz; /* max memory clock */
+    size_t peer_count;
+    struct nvd_peer *peers;     /* NULL when the GPU has no peer */
+    char family[16];            /* "Kepler", ... from the compute capability */
+    char arch[8];               /* compute capability "3.7" */
+    long long cores;            /* SM count times cores per SM */
+    int ecc;                    /* 1 enabled, 0 disabled, -1 unknown */
+    long long memory_mib;       /* global memory */
+    long long shared_kib;       /* shared memory per multiprocessor */
+    long long constant_kib;     /* constant memory */
+    long long l2_kib;           /* L2 cache */
+    long long memory_bandwidth_mbs; /* 2 x memory clock x bus width */
+};
+
+/* One process running on a GPU. */
+struct nvd_process {
+    unsigned pid;
+    char name[64];
+    long long memory_mib;
+};
+
+/* A GPU's live state, as /gpu/status reports it. */
+struct nvd_gpu_status {
+    long long power_w;
+    long long temperature_c;
+    long long util_gpu, util_memory, util_encoder, util_decoder;   /* percent */
+    long long memory_used_mib;
+    long long ecc_l1, ecc_l2, ecc_global;   /* uncorrected volatile errors */
+    long long clock_cores_mhz, clock_memory_mhz;
+    long long bar1_used_mib;
+    long long pcie_rx_mbs, pcie_tx_mbs;
+    size_t process_count;
+    struct nvd_process *processes;          /* NULL when none */
 };
 
 /*
@@ -97,21 +163,53 @@ struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
     char *dev_root;                     /* holds dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
-    char cuda_version[16];              /* "8.0"; empty when unknown */
+    char cuda_version[16];              /* "8.0"; "0.0" when libcuda is unusable, as 1.0 */
     size_t gpu_count;
     struct nvd_gpu *gpus;
 };
 
 /*
- * Discover the driver under driver_root through NVML (the libnvidia-ml.so.1
- * that the root's etc/ld.so.cache names) and return a new host. dev_root may
- * be NULL for "same as driver_root". Zero GPUs is a success.
+ * An open connection to the driver: NVML loaded from the root's
+ * ld.so.cache and initialised. Holding it open keeps /dev/nvidiactl open,
+ * which blocks a driver upgrade, so long-running programs close it when
+ * idle.
  */
+typedef struct nvd_driver nvd_driver;
+
+/* Load and initialise NVML from driver_root's ld.so.cache. */
+NVD_PUBLIC nvd_driver *nvd_driver_open(const char *driver_root, nvd_error **err);
+
+/* Shut NVML down and unload it. */
+NVD_PUBLIC void nvd_driver_close(nvd_driver *driver);
+
+/*
+ * Discover the driver version, the CUDA version and every GPU's static
+ * properties through driver (NVML, then CUDA through the root's
+ * libcuda.so.1), and return a new host. dev_root may be NULL for "same as
+ * driver_root". Zero GPUs is a success.
+ */
+NVD_PUBLIC struct nvd_host *nvd_host_discover_with(nvd_driver *driver,
+                                                   const char *driver_root,
+                                                   const char *dev_root,
+                                                   nvd_error **err);
+
+/* Open the driver, discover the host and close the driver again. */
 NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
                                               const char *dev_root,
                                               nvd_error **err);
 
 NVD_PUBLIC void nvd_host_free(struct nvd_host *host);
+
+/*
+ * Read the live status of every GPU of host into a new array of
+ * host->gpu_count entries. Any NVML error other than "not supported" fails
+ * the whole read. Release with nvd_status_free().
+ */
+NVD_PUBLIC struct nvd_gpu_status *nvd_status_read(nvd_driver *driver,
+                                                  const struct nvd_host *host,
+                                                  nvd_error **err);
+
+NVD_PUBLIC void nvd_status_free(struct nvd_gpu_status *status, size_t count);
 
 /* --------------------------------------------------------------- selection */
 
@@ -214,18 +312,21 @@ NVD_PUBLIC char *nvd_volume_path(const char *volumes_dir, const char *version);
 /*
  * Render the REST API's outputs as 1.0 does, byte for byte. Each returns a
  * new string the caller frees. JSON uses Go's encoding/json escaping and
- * ends with "\n"; the /docker/cli text has no trailing newline.
+ * ends with "\n"; the /docker/cli and /mesos/cli text has no trailing
+ * newline. Text tables follow Go's text/tabwriter layout.
  */
 NVD_PUBLIC char *nvd_render_docker_cli_text(const struct nvd_docker_args *args);
 NVD_PUBLIC char *nvd_render_docker_cli_json(const struct nvd_docker_args *args);
 NVD_PUBLIC char *nvd_render_gpu_info_json(const struct nvd_host *host);
+NVD_PUBLIC char *nvd_render_gpu_info_text(const struct nvd_host *host);
+/* status has host->gpu_count entries. */
+NVD_PUBLIC char *nvd_render_gpu_status_json(const struct nvd_host *host,
+                                            const struct nvd_gpu_status *status);
+NVD_PUBLIC char *nvd_render_gpu_status_text(const struct nvd_host *host,
+                                            const struct nvd_gpu_status *status);
+NVD_PUBLIC char *nvd_render_mesos_cli(const struct nvd_host *host);
 
-/*
- * Return s as a new JSON string literal, quotes included, escaped as Go's
- * encoding/json escapes it: \" \\ \n \r \t, other control characters and
- * < > & U+2028 U+2029 as \uXXXX, each byte of invalid UTF-8 as \ufffd.
- * The caller frees it.
- */
+/* Return s as a JSON string literal with Go's escaping; the caller frees it. */
 NVD_PUBLIC char *nvd_json_quote(const char *s);
 
 #ifdef __cplusplus
