@@ -192,3 +192,80 @@ int sim_elf_set_soname(unsigned char *data, size_t size, const char *name, const
     }
     return nvd_error_set(err, NVD_ERR_INVALID, "%s: no dynamic section (not a shared object?)", name);
 }
+
+/* A dynamic symbol's name offset in .dynstr and whether the file defines it. */
+struct dynamic_symbol {
+    uint32_t name;
+    int defined;
+};
+
+/* Read dynamic symbol `index` of the symbol table section symbols. */
+static struct dynamic_symbol read_dynamic_symbol(const unsigned char *data,
+                                                 const struct elf_layout *layout,
+                                                 const struct section *symbols, uint64_t index)
+{
+    if (layout->is_64) {
+        Elf64_Sym entry;
+        memcpy(&entry, data + symbols->offset + index * sizeof(entry), sizeof(entry));
+        return (struct dynamic_symbol){ entry.st_name, entry.st_shndx != SHN_UNDEF };
+    }
+    Elf32_Sym entry;
+    memcpy(&entry, data + symbols->offset + index * sizeof(entry), sizeof(entry));
+    return (struct dynamic_symbol){ entry.st_name, entry.st_shndx != SHN_UNDEF };
+}
+
+int sim_elf_hide_symbol(unsigned char *data, size_t size, const char *name, const char *symbol,
+                        nvd_error **err)
+{
+    struct elf_layout layout;
+
+    if (read_layout(data, size, name, &layout, err) != 0)
+        return -1;
+
+    for (uint32_t i = 0; i < layout.count; i++) {
+        struct section symbols, strings;
+
+        if (read_section(data, size, &layout, i, &symbols) != 0)
+            return nvd_error_set(err, NVD_ERR_INVALID, "%s: section %u out of bounds", name,
+                                 (unsigned)i);
+        if (symbols.type != SHT_DYNSYM)
+            continue;
+        if (symbols.link >= layout.count ||
+            read_section(data, size, &layout, symbols.link, &strings) != 0 ||
+            strings.type != SHT_STRTAB)
+            return nvd_error_set(err, NVD_ERR_INVALID, "%s: invalid .dynstr section", name);
+
+        size_t entry_size = layout.is_64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+        uint64_t count = symbols.size / entry_size;
+        size_t length = strlen(symbol);
+        uint64_t found = count;
+
+        for (uint64_t k = 0; k < count; k++) {
+            struct dynamic_symbol entry = read_dynamic_symbol(data, &layout, &symbols, k);
+            if (entry.defined && entry.name < strings.size &&
+                strings.size - entry.name > length &&
+                memcmp(data + strings.offset + entry.name, symbol, length + 1) == 0)
+                found = k;
+        }
+        if (found == count)
+            return nvd_error_set(err, NVD_ERR_INVALID, "%s: does not export %s", name, symbol);
+
+        /*
+         * A linker may store a name as the tail of a longer one. Changing the
+         * first letter of ours would then change the longer name too.
+         */
+        uint32_t start = read_dynamic_symbol(data, &layout, &symbols, found).name;
+        for (uint64_t k = 0; k < count; k++) {
+            uint32_t other = read_dynamic_symbol(data, &layout, &symbols, k).name;
+            if (k == found || other > start)
+                continue;
+            if (strnlen((const char *)data + strings.offset + other, strings.size - other) ==
+                start - other + length)
+                return nvd_error_set(err, NVD_ERR_INVALID,
+                                     "%s: the name of %s is shared with another symbol", name, symbol);
+        }
+        data[strings.offset + start] = 'X';
+        return 0;
+    }
+    return nvd_error_set(err, NVD_ERR_INVALID, "%s: no dynamic symbol table", name);
+}

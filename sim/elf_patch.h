@@ -1,8 +1,9 @@
 /*
- * elf_patch.h: the two edits nvd-sim makes to a built template when it
- * copies it into a driver root: replacing the placeholder soname of a stub
- * library, and locating the profile section of a driver double. Both work
- * on a little-endian ELF32 or ELF64 file held in memory.
+ * elf_patch.h: the edits nvd-sim makes to a built template when it copies
+ * it into a driver root. It replaces the placeholder soname of a stub
+ * library, locates the profile section of a driver double and removes an
+ * entry point from a double, in a little-endian ELF32 or ELF64 file in
+ * memory.
  */
 #ifndef NVD_SIM_ELF_PATCH_H
 #define NVD_SIM_ELF_PATCH_H
@@ -34,5 +35,16 @@ int sim_elf_set_soname(unsigned char *data, size_t size, const char *name, const
 int sim_elf_find_section(const unsigned char *data, size_t size, const char *name,
                          const char *section_name, size_t *offset, size_t *section_size,
                          nvd_error **err);
+
+/*
+ * Remove the defined dynamic symbol `symbol` from the file in data, as a
+ * driver without that entry point would be: its name in .dynstr gets the
+ * first letter 'X', so dlsym no longer finds it. The library must bind its
+ * own references locally (-Bsymbolic), since the loader no longer finds the
+ * old name either. Fails with NVD_ERR_INVALID if the file does not export
+ * the symbol or another symbol shares its name string.
+ */
+int sim_elf_hide_symbol(unsigned char *data, size_t size, const char *name, const char *symbol,
+                        nvd_error **err);
 
 #endif /* NVD_SIM_ELF_PATCH_H */

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "cuda_abi.h"
+#include "nvml_abi.h"
 #include "profile.h"
 #include "util.h"
 
@@ -29,6 +31,37 @@ struct number_field {
 static const char *const link_names[] = {
     [0] = "internal", [1] = "single", [2] = "multiple",
     [3] = "hostbridge", [4] = "node", [5] = "system",
+};
+
+/* Brand names of the profile, indexed by NVML's nvmlBrandType_t value. */
+static const char *const brand_names[] = {
+    [NVML_BRAND_UNKNOWN] = "Unknown",
+    [NVML_BRAND_QUADRO] = "Quadro",
+    [NVML_BRAND_TESLA] = "Tesla",
+    [NVML_BRAND_NVS] = "NVS",
+    [NVML_BRAND_GRID] = "GRID",
+    [NVML_BRAND_GEFORCE] = "GeForce",
+    [NVML_BRAND_TITAN] = "Titan",
+    [NVML_BRAND_NVIDIA_VAPPS] = "NVIDIA Virtual Applications",
+    [NVML_BRAND_NVIDIA_VPC] = "NVIDIA Virtual PC",
+    [NVML_BRAND_NVIDIA_VCS] = "NVIDIA Virtual Compute Server",
+    [NVML_BRAND_NVIDIA_VWS] = "NVIDIA RTX Virtual Workstation",
+    [NVML_BRAND_NVIDIA_CLOUD_GAMING] = "NVIDIA Cloud Gaming",
+    [NVML_BRAND_QUADRO_RTX] = "Quadro RTX",
+    [NVML_BRAND_NVIDIA_RTX] = "NVIDIA RTX",
+    [NVML_BRAND_NVIDIA] = "NVIDIA",
+    [NVML_BRAND_GEFORCE_RTX] = "GeForce RTX",
+    [NVML_BRAND_TITAN_RTX] = "Titan RTX",
+};
+
+/* The entry points of each double, which "missing_functions" may name. */
+static const char *const nvml_function_names[] = {
+#define SIM_FUNCTION_NAME(name, ret, params) #name,
+    NVD_NVML_FUNCTIONS(SIM_FUNCTION_NAME)
+};
+static const char *const cuda_function_names[] = {
+    NVD_CUDA_FUNCTIONS(SIM_FUNCTION_NAME)
+#undef SIM_FUNCTION_NAME
 };
 
 /* Join a field path and a key: ("gpus[1]", "pci") is "gpus[1].pci". */
@@ -247,6 +280,82 @@ static int read_pci_id(const struct reader *r, json_t *obj, const char *path, co
     return 0;
 }
 
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/* Return the index of name in names[count], or -1. */
+static int find_name(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (names[i] && strcmp(names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+enum sim_library sim_function_library(const char *name)
+{
+    if (find_name(nvml_function_names, COUNT(nvml_function_names), name) >= 0)
+        return SIM_LIBRARY_NVML;
+    if (find_name(cuda_function_names, COUNT(cuda_function_names), name) >= 0)
+        return SIM_LIBRARY_CUDA;
+    return SIM_LIBRARY_NONE;
+}
+
+/* Read a brand name of brand_names[] as its NVML value, or null as SIM_UNSUPPORTED. */
+static int read_brand(const struct reader *r, json_t *obj, const char *path, uint32_t *out)
+{
+    char brand[48];
+    int value;
+
+    if (read_string(r, obj, path, "brand", sizeof(brand), true, brand) != 0)
+        return -1;
+    if (!brand[0]) {
+        *out = SIM_UNSUPPORTED;
+        return 0;
+    }
+    value = find_name(brand_names, COUNT(brand_names), brand);
+    if (value < 0)
+        return field_error(r, path, "brand",
+                           "expected an NVML brand such as \"Tesla\", \"GeForce\" or \"NVIDIA\", or null, got \"%s\"",
+                           brand);
+    *out = (uint32_t)value;
+    return 0;
+}
+
+/*
+ * Read gpus[i].nvml_error: null, or the NVML device function that fails
+ * on this GPU and the nvmlReturn_t value it returns.
+ */
+static int read_nvml_error(const struct reader *r, json_t *obj, const char *path,
+                           struct sim_gpu *gpu)
+{
+    static const char *const known[] = { "function", "return" };
+    json_t *fault = require_key(r, obj, path, "nvml_error");
+
+    if (!fault)
+        return -1;
+    if (json_is_null(fault))
+        return 0;
+    if (!json_is_object(fault))
+        return field_error(r, path, "nvml_error", "expected an object or null");
+
+    cleanup_free char *fault_path = join_path(path, "nvml_error");
+    if (check_keys(r, fault, fault_path, known, COUNT(known)) != 0 ||
+        read_string(r, fault, fault_path, "function", sizeof(gpu->nvml_error_function), false,
+                    gpu->nvml_error_function) != 0 ||
+        read_u32(r, fault, fault_path, "return", NVML_ERROR_UNKNOWN, false,
+                 &gpu->nvml_error_return) != 0)
+        return -1;
+    if (strncmp(gpu->nvml_error_function, "nvmlDevice", 10) != 0 ||
+        sim_function_library(gpu->nvml_error_function) != SIM_LIBRARY_NVML)
+        return field_error(r, fault_path, "function",
+                           "expected an NVML function of nvml_abi.h that takes a device, like \"nvmlDeviceGetPowerUsage\", got \"%s\"",
+                           gpu->nvml_error_function);
+    if (gpu->nvml_error_return == NVML_SUCCESS)
+        return field_error(r, fault_path, "return", "expected an NVML error code, not 0 (NVML_SUCCESS)");
+    return 0;
+}
+
 /* Store value in the uint32_t member of gpu at offset. */
 static void set_member(struct sim_gpu *gpu, size_t offset, uint32_t value)
 {
@@ -293,7 +402,6 @@ static int read_number_group(const struct reader *r, json_t *obj, const char *pa
 }
 
 #define FIELD(key, member, max) { key, offsetof(struct sim_gpu, member), max }
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Values below SIM_UNSUPPORTED, which marks "not supported". */
 #define ANY_U32 (UINT32_MAX - 1)
@@ -446,7 +554,7 @@ static int read_processes(const struct reader *r, json_t *status, const char *pa
             return field_error(r, path, "processes", "entry %zu is not an object", i);
         if (check_keys(r, entry, entry_path, known, COUNT(known)) != 0 ||
             read_u32(r, entry, entry_path, "pid", INT32_MAX, false, &process->pid) != 0 ||
-            read_string(r, entry, entry_path, "name", sizeof(process->name), false,
+            read_string(r, entry, entry_path, "name", sizeof(process->name), true,
                         process->name) != 0 ||
             read_u32(r, entry, entry_path, "used_memory_mib", ANY_U32, true,
                      &process->used_memory_mib) != 0)
@@ -495,8 +603,8 @@ static int read_status(const struct reader *r, json_t *obj, const char *path, st
 static int read_gpu(const struct reader *r, json_t *obj, const char *path, struct sim_gpu *gpu)
 {
     static const char *const known[] = {
-        "name", "uuid", "minor", "pci", "memory_total_mib", "power_limit_mw", "max_clocks_mhz",
-        "ecc_enabled", "cuda", "peers", "status",
+        "name", "brand", "uuid", "minor", "pci", "memory_total_mib", "power_limit_mw",
+        "max_clocks_mhz", "ecc_enabled", "cuda", "peers", "status", "nvml_error",
     };
 
     if (!json_is_object(obj))
@@ -504,6 +612,7 @@ static int read_gpu(const struct reader *r, json_t *obj, const char *path, struc
                              r->file, path);
     if (check_keys(r, obj, path, known, COUNT(known)) != 0 ||
         read_string(r, obj, path, "name", sizeof(gpu->name), true, gpu->name) != 0 ||
+        read_brand(r, obj, path, &gpu->brand) != 0 ||
         read_string(r, obj, path, "uuid", sizeof(gpu->uuid), false, gpu->uuid) != 0 ||
         read_u32(r, obj, path, "minor", 254, false, &gpu->minor) != 0 ||
         read_pci(r, obj, path, gpu) != 0 ||
@@ -513,7 +622,8 @@ static int read_gpu(const struct reader *r, json_t *obj, const char *path, struc
                           COUNT(max_clock_fields), true, gpu) != 0 ||
         read_bool(r, obj, path, "ecc_enabled", &gpu->ecc_enabled) != 0 ||
         read_cuda(r, obj, path, gpu) != 0 ||
-        read_status(r, obj, path, gpu) != 0)
+        read_status(r, obj, path, gpu) != 0 ||
+        read_nvml_error(r, obj, path, gpu) != 0)
         return -1;
 
     if (strncmp(gpu->uuid, "GPU-", 4) != 0)
@@ -562,7 +672,7 @@ static int read_peers(const struct reader *r, json_t *obj, const char *path,
             return field_error(r, path, "peers", "entry %zu is not an object", i);
         if (check_keys(r, entry, entry_path, known, COUNT(known)) != 0 ||
             read_bus_id(r, entry, entry_path, "bus_id", &address) != 0 ||
-            read_string(r, entry, entry_path, "link", sizeof(link), false, link) != 0)
+            read_string(r, entry, entry_path, "link", sizeof(link), true, link) != 0)
             return -1;
 
         int peer = find_gpu(blob, &address);
@@ -573,16 +683,15 @@ static int read_peers(const struct reader *r, json_t *obj, const char *path,
                 return field_error(r, entry_path, "bus_id", "this GPU is already listed as a peer");
         }
 
-        size_t level = 0;
-        while (level < COUNT(link_names) && strcmp(link, link_names[level]) != 0)
-            level++;
-        if (level == COUNT(link_names))
+        /* null: the GPUs are peers, but NVML has no topology level for them. */
+        int level = link[0] ? find_name(link_names, COUNT(link_names), link) : -1;
+        if (link[0] && level < 0)
             return field_error(r, entry_path, "link",
-                               "expected internal, single, multiple, hostbridge, node or system, got \"%s\"",
+                               "expected internal, single, multiple, hostbridge, node, system or null, got \"%s\"",
                                link);
 
         gpu->peers[gpu->peer_count].gpu = (uint32_t)peer;
-        gpu->peers[gpu->peer_count].link = (uint32_t)(level * 10);
+        gpu->peers[gpu->peer_count].link = level < 0 ? SIM_UNSUPPORTED : (uint32_t)(level * 10);
         gpu->peer_count++;
     }
     return 0;
@@ -667,10 +776,45 @@ int sim_validate_driver_version(const char *version, nvd_error **err)
     return 0;
 }
 
+/* Read "missing_functions", the entry points that the simulated driver lacks. */
+static int read_missing_functions(const struct reader *r, json_t *root, struct sim_blob *blob)
+{
+    json_t *names = require_key(r, root, "", "missing_functions");
+
+    if (!names)
+        return -1;
+    if (!json_is_array(names) || json_array_size(names) > SIM_MAX_MISSING_FUNCTIONS)
+        return field_error(r, "", "missing_functions",
+                           "expected an array of at most %d NVML or CUDA function names",
+                           SIM_MAX_MISSING_FUNCTIONS);
+
+    size_t i;
+    json_t *entry;
+    json_array_foreach(names, i, entry) {
+        const char *name = json_is_string(entry) ? json_string_value(entry) : "";
+
+        if (sim_function_library(name) == SIM_LIBRARY_NONE) {
+            cleanup_free char *text = describe(entry);
+            return field_error(r, "", "missing_functions",
+                               "entry %zu: expected the name of an entry point of nvml_abi.h or cuda_abi.h, got %s",
+                               i, text);
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(blob->missing_functions[j], name) == 0)
+                return field_error(r, "", "missing_functions", "entry %zu: %s is listed twice", i, name);
+        }
+        snprintf(blob->missing_functions[i], sizeof(blob->missing_functions[i]), "%s", name);
+    }
+    blob->missing_function_count = (uint32_t)json_array_size(names);
+    return 0;
+}
+
 /* Read the whole document root into blob. */
 static int read_profile(const struct reader *r, json_t *root, struct sim_blob *blob)
 {
-    static const char *const known[] = { "description", "driver_version", "cuda_version", "gpus" };
+    static const char *const known[] = {
+        "description", "driver_version", "cuda_version", "missing_functions", "gpus",
+    };
 
     if (!json_is_object(root))
         return nvd_error_set(r->err, NVD_ERR_INVALID, "profile %s: expected a JSON object", r->file);
@@ -712,6 +856,8 @@ static int read_profile(const struct reader *r, json_t *root, struct sim_blob *b
         if (read_peers(r, entry, path, blob, (uint32_t)i) != 0)
             return -1;
     }
+    if (read_missing_functions(r, root, blob) != 0)
+        return -1;
     return check_gpus(r, blob);
 }
 

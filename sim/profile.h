@@ -18,6 +18,16 @@
  */
 int sim_profile_load(const char *path, struct sim_blob *blob, nvd_error **err);
 
+/* The driver double that defines an entry point. */
+enum sim_library {
+    SIM_LIBRARY_NONE,        /* neither */
+    SIM_LIBRARY_NVML,        /* libnvidia-ml.so.1 (nvml_abi.h) */
+    SIM_LIBRARY_CUDA,        /* libcuda.so.1 (cuda_abi.h) */
+};
+
+/* Return the double that defines the entry point called name. */
+enum sim_library sim_function_library(const char *name);
+
 /*
  * Check an NVIDIA driver version: digits and dots, no empty part
  * ("375.66", "550.54.15"), shorter than SIM_VERSION_SIZE. Fails with

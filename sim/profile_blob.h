@@ -23,15 +23,17 @@
 #define SIM_BLOB_MAGIC_SIZE 24
 
 /* Raised whenever struct sim_blob changes, so old doubles are rejected. */
-#define SIM_BLOB_FORMAT 1
+#define SIM_BLOB_FORMAT 2
 
-#define SIM_MAX_GPUS 16
-#define SIM_MAX_PROCESSES 8
+#define SIM_MAX_GPUS 64
+#define SIM_MAX_PROCESSES 40
 #define SIM_MAX_PEERS (SIM_MAX_GPUS - 1)
+#define SIM_MAX_MISSING_FUNCTIONS 16
 #define SIM_NAME_SIZE 96      /* NVML_DEVICE_NAME_V2_BUFFER_SIZE */
 #define SIM_UUID_SIZE 96      /* NVML_DEVICE_UUID_V2_BUFFER_SIZE */
 #define SIM_PROCESS_NAME_SIZE 64
 #define SIM_VERSION_SIZE 32   /* driver version, NUL included */
+#define SIM_FUNCTION_NAME_SIZE 64   /* an NVML or CUDA entry point name, NUL included */
 
 /* A numeric value that NVML reports as NVML_ERROR_NOT_SUPPORTED. */
 #define SIM_UNSUPPORTED UINT32_MAX
@@ -50,13 +52,13 @@ enum sim_link {
 struct sim_process {
     uint32_t pid;
     uint32_t used_memory_mib;
-    char name[SIM_PROCESS_NAME_SIZE];
+    char name[SIM_PROCESS_NAME_SIZE];   /* empty: the process has exited */
 };
 
 /* A GPU that this GPU can reach peer to peer, and through what. */
 struct sim_peer {
     uint32_t gpu;    /* index into sim_blob.gpus */
-    uint32_t link;   /* enum sim_link */
+    uint32_t link;   /* enum sim_link, or SIM_UNSUPPORTED for no topology data */
 };
 
 /*
@@ -67,6 +69,14 @@ struct sim_gpu {
     char name[SIM_NAME_SIZE];
     char uuid[SIM_UUID_SIZE];
     uint32_t minor;                       /* /dev/nvidia<minor> */
+    uint32_t brand;                       /* nvmlBrandType_t value */
+
+    /*
+     * An NVML error to inject: the NVML function of this name returns
+     * nvml_error_return for this GPU. No function when the name is empty.
+     */
+    char nvml_error_function[SIM_FUNCTION_NAME_SIZE];
+    uint32_t nvml_error_return;           /* nvmlReturn_t value */
 
     /* PCI */
     uint32_t pci_domain;
@@ -126,6 +136,11 @@ struct sim_blob {
     uint32_t configured;                  /* 0 until nvd-sim writes a profile */
     char driver_version[SIM_VERSION_SIZE];
     uint32_t cuda_version;                /* CUDA's integer form: 8.0 is 8000 */
+
+    /* Entry points that nvd-sim removes from the doubles' symbol tables. */
+    uint32_t missing_function_count;
+    char missing_functions[SIM_MAX_MISSING_FUNCTIONS][SIM_FUNCTION_NAME_SIZE];
+
     uint32_t gpu_count;
     struct sim_gpu gpus[SIM_MAX_GPUS];
 };

@@ -15,6 +15,7 @@
 
 #include "driver_files.h"
 #include "elf_patch.h"
+#include "profile.h"
 #include "root.h"
 #include "util.h"
 
@@ -106,6 +107,22 @@ static int embed_profile(unsigned char *data, size_t size, const char *name,
     return 0;
 }
 
+/* Remove the profile's missing functions that the double in data (of kind) defines. */
+static int hide_missing_functions(unsigned char *data, size_t size, const char *name,
+                                  enum sim_template kind, const struct sim_blob *blob,
+                                  nvd_error **err)
+{
+    enum sim_library library = kind == SIM_TEMPLATE_NVML ? SIM_LIBRARY_NVML : SIM_LIBRARY_CUDA;
+
+    for (uint32_t i = 0; i < blob->missing_function_count; i++) {
+        const char *function = blob->missing_functions[i];
+        if (sim_function_library(function) == library &&
+            sim_elf_hide_symbol(data, size, name, function, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Add one copy of entry to the plan, for the directory dir and word size bits. */
 static int plan_entry(struct plan *plan, const struct sim_driver_file *entry, const char *dir,
                       int bits, const char *data_dir, const struct sim_blob *blob, nvd_error **err)
@@ -126,6 +143,9 @@ static int plan_entry(struct plan *plan, const struct sim_driver_file *entry, co
     } else if (entry->template_kind == SIM_TEMPLATE_NVML ||
                entry->template_kind == SIM_TEMPLATE_CUDA) {
         result = embed_profile(data, size, template_path, blob, err);
+        if (result == 0)
+            result = hide_missing_functions(data, size, template_path, entry->template_kind,
+                                            blob, err);
     }
     if (result != 0) {
         free(data);

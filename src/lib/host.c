@@ -1,17 +1,33 @@
 /*
- * host.c: discovers the driver and its GPUs under a driver root through
- * NVML, and keeps the static data that requests need.
+ * host.c: discovers the driver and its GPUs under a driver root: NVML for
+ * the versions and each GPU, CUDA (in a child process) for the CUDA
+ * properties and peers, sysfs for the CPU affinity. It keeps the static
+ * data that requests need.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cpu_affinity.h"
+#include "cuda_query.h"
+#include "gpu_info.h"
 #include "ldcache.h"
 #include "nvml.h"
+#include "topology.h"
 #include "util.h"
 
 #define NVML_SONAME "libnvidia-ml.so.1"
+
+/* The host's sysfs. CPU affinity comes from the host, not from the driver root. */
+#define SYSFS_ROOT "/sys"
+
+/*
+ * How long the CUDA query may run. cuInit takes seconds per GPU where no
+ * persistence daemon keeps the driver loaded.
+ * NOTE: a generous guess, not a measured bound.
+ */
+#define CUDA_QUERY_TIMEOUT_MS 60000
 
 /* Check that a root is an absolute path to a directory. */
 static int check_root(const char *what, const char *root, nvd_error **err)
@@ -27,75 +43,30 @@ static int check_root(const char *what, const char *root, nvd_error **err)
     return 0;
 }
 
-/*
- * Copy NVML's bus id in the 1.0 form "0000:05:00.0": current drivers report
- * an eight-digit domain ("00000000:05:00.0") whose upper half is zero.
- */
-static void normalize_busid(const char *in, char *out, size_t size)
-{
-    if (strlen(in) > 9 && in[8] == ':' && strncmp(in, "0000", 4) == 0)
-        in += 4;
-    snprintf(out, size, "%s", in);
-    for (char *p = out; *p; p++)
-        if (*p >= 'A' && *p <= 'F')
-            *p = (char)(*p - 'A' + 'a');
-}
-
-/* Read the static properties of the GPU at index. */
-static int read_gpu(struct nvd_nvml *nvml, unsigned index, struct nvd_gpu *gpu, nvd_error **err)
-{
-    const struct nvd_nvml_api *api = &nvml->api;
-    nvmlDevice_t dev;
-    nvmlPciInfo_t pci;
-    nvmlReturn_t ret;
-
-    gpu->index = index;
-    ret = api->nvmlDeviceGetHandleByIndex_v2(index, &dev);
-    if (ret != NVML_SUCCESS)
-        return nvd_nvml_error(nvml, ret, err, "get GPU %u", index);
-
-    ret = api->nvmlDeviceGetUUID(dev, gpu->uuid, sizeof(gpu->uuid));
-    if (ret == NVML_SUCCESS)
-        ret = api->nvmlDeviceGetMinorNumber(dev, &gpu->minor);
-    if (ret == NVML_SUCCESS)
-        ret = api->nvmlDeviceGetPciInfo_v3(dev, &pci);
-    if (ret == NVML_ERROR_NOT_SUPPORTED)
-        return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                             "unsupported GPU device: GPU %u has no UUID, minor number or PCI bus id", index);
-    if (ret != NVML_SUCCESS)
-        return nvd_nvml_error(nvml, ret, err, "read GPU %u", index);
-    pci.busId[sizeof(pci.busId) - 1] = '\0';
-    normalize_busid(pci.busId, gpu->busid, sizeof(gpu->busid));
-    gpu->uuid[sizeof(gpu->uuid) - 1] = '\0';
-
-    ret = api->nvmlDeviceGetName(dev, gpu->name, sizeof(gpu->name));
-    if (ret == NVML_ERROR_NOT_SUPPORTED)
-        gpu->name[0] = '\0';
-    else if (ret != NVML_SUCCESS)
-        return nvd_nvml_error(nvml, ret, err, "read the name of GPU %u", index);
-    gpu->name[sizeof(gpu->name) - 1] = '\0';
-    return 0;
-}
-
-/* Read the driver and CUDA versions. */
-static int read_versions(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **err)
+/* Read the driver version and, where the driver has it, NVML's CUDA version. */
+static int read_versions(struct nvd_nvml *nvml, struct nvd_host *host, int *nvml_cuda,
+                         nvd_error **err)
 {
     nvmlReturn_t ret;
-    int cuda = 0;
 
     ret = nvml->api.nvmlSystemGetDriverVersion(host->driver_version, sizeof(host->driver_version));
     if (ret != NVML_SUCCESS)
         return nvd_nvml_error(nvml, ret, err, "read the driver version");
     host->driver_version[sizeof(host->driver_version) - 1] = '\0';
 
-    /* TODO: fall back to cuDriverGetVersion from libcuda.so.1 for drivers before 410. */
-    if (nvml->api.nvmlSystemGetCudaDriverVersion &&
-        nvml->api.nvmlSystemGetCudaDriverVersion(&cuda) == NVML_SUCCESS && cuda > 0)
-        snprintf(host->cuda_version, sizeof(host->cuda_version), "%d.%d", cuda / 1000, (cuda % 100) / 10);
+    if (NVD_NVML_CALL(nvml, nvmlSystemGetCudaDriverVersion, nvml_cuda) != NVML_SUCCESS)
+        *nvml_cuda = 0;
     return 0;
 }
 
-/* Enumerate the GPUs in NVML order. */
+/*
+ * Enumerate the GPUs in NVML order. A GPU whose handle or identity (UUID,
+ * minor number, bus id) NVML cannot give is left out and logged, because
+ * without them no container can be given the GPU, and one broken GPU must
+ * not hide the others. Its nvd_gpu.index stays the NVML index, so the
+ * indexes of the GPUs after it skip a number. An error on an optional
+ * value only makes that value unknown (see nvd_gpu_info_read).
+ */
 static int read_gpus(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **err)
 {
     unsigned count = 0;
@@ -105,19 +76,93 @@ static int read_gpus(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **e
         return nvd_nvml_error(nvml, ret, err, "count the GPUs");
     if (count > 4096)
         return nvd_error_set(err, NVD_ERR_DRIVER, "NVML reports %u GPUs: more than nvd supports", count);
-    host->gpus = nvd_xcalloc(count, sizeof(*host->gpus));
+    host->gpus = nvd_xcalloc(count ? count : 1, sizeof(*host->gpus));
     for (unsigned i = 0; i < count; i++) {
-        if (read_gpu(nvml, i, &host->gpus[i], err) < 0)
-            return -1;
+        struct nvd_gpu *gpu = &host->gpus[host->gpu_count];
+        cleanup_error nvd_error *error = NULL;
+
+        if (nvd_gpu_info_read(nvml, i, gpu, &error) < 0) {
+            nvd_log_error("GPU %u is left out: %s", i, error->msg);
+            nvd_gpu_clear(gpu);
+            continue;
+        }
         host->gpu_count++;
     }
     return 0;
 }
 
-/* The driver connection behind the nvd_driver handle. */
-struct nvd_driver {
-    struct nvd_nvml *nvml;
-};
+/* Apply the CUDA report to every GPU, logging why CUDA could not describe one. */
+static void apply_cuda_report(struct nvd_nvml *nvml, struct nvd_host *host,
+                              const struct nvd_cuda_report *report)
+{
+    if (report->error[0]) {
+        if (host->gpu_count > 0)
+            nvd_log_error("CUDA reports no GPU, so every GPU's CUDA properties are N/A: %s",
+                          report->error);
+        return;
+    }
+    for (size_t i = 0; i < host->gpu_count; i++) {
+        const struct nvd_cuda_device *device = &report->devices[i];
+
+        if (device->error[0])
+            nvd_log_error("CUDA does not report GPU %u, so its CUDA properties are N/A: %s",
+                          host->gpus[i].index, device->error);
+        nvd_gpu_info_apply_cuda(&host->gpus[i], device);
+    }
+    nvd_topology_read(nvml, host, report->peers);
+}
+
+/*
+ * Read each GPU's CUDA properties and peers through libcuda, and the CUDA
+ * version when NVML cannot give it (drivers before 410). Without a usable
+ * libcuda these stay unknown, and the version is "0.0" as in 1.0.
+ */
+static void read_cuda(struct nvd_nvml *nvml, struct nvd_host *host, int nvml_cuda)
+{
+    struct nvd_cuda_report report = { 0 };
+    cleanup_error nvd_error *error = NULL;
+    int version = nvml_cuda;
+
+    if (host->gpu_count > 0 || nvml_cuda <= 0) {
+        cleanup_free const char **busids = nvd_xcalloc(host->gpu_count + 1, sizeof(*busids));
+        for (size_t i = 0; i < host->gpu_count; i++)
+            busids[i] = host->gpus[i].busid;
+
+        if (nvd_cuda_query(host->driver_root, busids, host->gpu_count, CUDA_QUERY_TIMEOUT_MS,
+                           &report, &error) == 0) {
+            apply_cuda_report(nvml, host, &report);
+            if (version <= 0)
+                version = report.driver_version;
+        } else if (host->gpu_count > 0) {
+            nvd_log_error("CUDA is unavailable, so every GPU's CUDA properties are N/A: %s",
+                          error->msg);
+        }
+    }
+
+    if (version <= 0) {
+        nvd_log_error("the supported CUDA version is unknown and reported as 0.0, as nvidia-docker 1.0 did: "
+                      "NVML does not report it, and %s",
+                      error ? error->msg : "cuDriverGetVersion failed");
+        version = 0;
+    }
+    snprintf(host->cuda_version, sizeof(host->cuda_version), "%d.%d", version / 1000,
+             (version % 100) / 10);
+    nvd_cuda_report_clear(&report);
+}
+
+/* Read each GPU's NUMA node from the host's sysfs. A read error is logged and gives node 0. */
+static void read_cpu_affinity(struct nvd_host *host)
+{
+    for (size_t i = 0; i < host->gpu_count; i++) {
+        struct nvd_gpu *gpu = &host->gpus[i];
+        cleanup_error nvd_error *error = NULL;
+
+        if (nvd_cpu_affinity_read(SYSFS_ROOT, gpu->busid, &gpu->cpu_affinity, &error) < 0) {
+            nvd_log_error("GPU %u is reported on NUMA node 0: %s", gpu->index, error->msg);
+            gpu->cpu_affinity = 0;
+        }
+    }
+}
 
 nvd_driver *nvd_driver_open(const char *driver_root, nvd_error **err)
 {
@@ -150,16 +195,19 @@ struct nvd_host *nvd_host_discover_with(nvd_driver *driver, const char *driver_r
                                         const char *dev_root, nvd_error **err)
 {
     struct nvd_host *host = nvd_xcalloc(1, sizeof(*host));
+    int nvml_cuda = 0;
 
     host->driver_root = nvd_xstrdup(driver_root);
     host->dev_root = nvd_xstrdup(dev_root ? dev_root : driver_root);
     if (check_root("driver root", host->driver_root, err) < 0 ||
         check_root("dev root", host->dev_root, err) < 0 ||
-        read_versions(driver->nvml, host, err) < 0 ||
+        read_versions(driver->nvml, host, &nvml_cuda, err) < 0 ||
         read_gpus(driver->nvml, host, err) < 0) {
         nvd_host_free(host);
         return NULL;
     }
+    read_cuda(driver->nvml, host, nvml_cuda);
+    read_cpu_affinity(host);
     return host;
 }
 

@@ -1,6 +1,7 @@
 /* nvml.c: loads NVML with dlopen, resolves its entry points, maps its errors. */
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nvml.h"
@@ -12,9 +13,32 @@ struct nvml_symbol {
     size_t offset;
 };
 
-/* Entry points that drivers older than NVIDIA's current header lack. */
+/*
+ * Entry points that nvd can do without: each serves values that are "not
+ * supported" when the driver lacks it (see NVD_NVML_CALL), so an older
+ * driver still starts. The others give the required GPU identity.
+ */
 static const char *const optional_symbols[] = {
-    "nvmlSystemGetCudaDriverVersion",   /* added in driver 410 */
+    "nvmlSystemGetCudaDriverVersion",           /* added in driver 410; else cuDriverGetVersion */
+    "nvmlSystemGetProcessName",                 /* process names */
+    "nvmlDeviceGetBrand",                       /* brand */
+    "nvmlDeviceGetPowerManagementLimit",        /* power limit */
+    "nvmlDeviceGetBAR1MemoryInfo",              /* BAR1 size and use */
+    "nvmlDeviceGetMaxPcieLinkGeneration",       /* PCIe bandwidth */
+    "nvmlDeviceGetMaxPcieLinkWidth",            /* PCIe bandwidth */
+    "nvmlDeviceGetMaxClockInfo",                /* maximum clocks */
+    "nvmlDeviceGetTopologyCommonAncestor",      /* peer link types; Linux only */
+    "nvmlDeviceGetPowerUsage",                  /* power draw */
+    "nvmlDeviceGetTemperature",                 /* temperature */
+    "nvmlDeviceGetUtilizationRates",            /* GPU and memory utilization */
+    "nvmlDeviceGetEncoderUtilization",          /* encoder utilization */
+    "nvmlDeviceGetDecoderUtilization",          /* decoder utilization */
+    "nvmlDeviceGetMemoryInfo",                  /* memory use */
+    "nvmlDeviceGetClockInfo",                   /* current clocks */
+    "nvmlDeviceGetMemoryErrorCounter",          /* ECC error counts */
+    "nvmlDeviceGetPcieThroughput",              /* PCIe throughput */
+    "nvmlDeviceGetComputeRunningProcesses_v3",  /* processes; newer drivers only */
+    "nvmlDeviceGetComputeRunningProcesses",     /* processes on drivers without _v3 */
 };
 
 static const struct nvml_symbol nvml_symbols[] = {
@@ -53,7 +77,13 @@ struct nvd_nvml *nvd_nvml_open(const char *path, nvd_error **err)
     struct nvd_nvml *nvml = nvd_xcalloc(1, sizeof(*nvml));
     nvmlReturn_t ret;
 
-    nvml->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /*
+     * Load the file that the soname link points to, not the link: dlopen
+     * returns an already loaded object of the same path, which would be the
+     * previous driver's library while a caller still has it open.
+     */
+    cleanup_free char *real_path = realpath(path, NULL);
+    nvml->handle = dlopen(real_path ? real_path : path, RTLD_NOW | RTLD_LOCAL);
     if (!nvml->handle) {
         nvd_error_set(err, NVD_ERR_DRIVER, "could not load NVML library %s: %s", path, dlerror());
         free(nvml);

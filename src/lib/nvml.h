@@ -21,6 +21,18 @@ struct nvd_nvml {
     struct nvd_nvml_api api;
 };
 
+/* The driver connection behind nvd.h's opaque nvd_driver handle. */
+struct nvd_driver {
+    struct nvd_nvml *nvml;
+};
+
+/*
+ * Call the optional entry point `name` of nvml with the remaining
+ * arguments; a driver that lacks it gives NVML_ERROR_NOT_SUPPORTED.
+ */
+#define NVD_NVML_CALL(nvml, name, ...) \
+    ((nvml)->api.name ? (nvml)->api.name(__VA_ARGS__) : NVML_ERROR_NOT_SUPPORTED)
+
 /*
  * Load the NVML library at path, resolve its entry points and initialise
  * it. A required entry point that is missing fails with NVD_ERR_DRIVER.

@@ -54,6 +54,9 @@ typedef enum nvmlReturn_enum {
 
 typedef struct nvmlDevice_st *nvmlDevice_t;
 
+/* The value some struct members hold when NVML cannot report them. */
+#define NVML_VALUE_NOT_AVAILABLE (-1)
+
 /* nvmlPciInfo_t as returned by nvmlDeviceGetPciInfo_v3. */
 typedef struct nvmlPciInfo_st {
     char busIdLegacy[NVML_DEVICE_PCI_BUS_ID_BUFFER_V2_SIZE];
@@ -65,17 +68,158 @@ typedef struct nvmlPciInfo_st {
     char busId[NVML_DEVICE_PCI_BUS_ID_BUFFER_SIZE];
 } nvmlPciInfo_t;
 
+/* Memory sizes in bytes (nvmlDeviceGetMemoryInfo, the unversioned v1 form). */
+typedef struct nvmlMemory_st {
+    unsigned long long total;
+    unsigned long long free;
+    unsigned long long used;
+} nvmlMemory_t;
+
+/* BAR1 sizes in bytes. */
+typedef struct nvmlBAR1Memory_st {
+    unsigned long long bar1Total;
+    unsigned long long bar1Free;
+    unsigned long long bar1Used;
+} nvmlBAR1Memory_t;
+
+/* Percent of the last sample period that the GPU and its memory were busy. */
+typedef struct nvmlUtilization_st {
+    unsigned int gpu;
+    unsigned int memory;
+} nvmlUtilization_t;
+
+/* A compute process, as the legacy nvmlDeviceGetComputeRunningProcesses fills it. */
+typedef struct nvmlProcessInfo_v1_st {
+    unsigned int pid;
+    unsigned long long usedGpuMemory;   /* bytes, or NVML_VALUE_NOT_AVAILABLE */
+} nvmlProcessInfo_v1_t;
+
+/* A compute process, as nvmlDeviceGetComputeRunningProcesses_v3 fills it. */
+typedef struct nvmlProcessInfo_v2_st {
+    unsigned int pid;
+    unsigned long long usedGpuMemory;   /* bytes, or NVML_VALUE_NOT_AVAILABLE */
+    unsigned int gpuInstanceId;         /* 0xFFFFFFFF unless MIG is enabled */
+    unsigned int computeInstanceId;     /* 0xFFFFFFFF unless MIG is enabled */
+} nvmlProcessInfo_t;
+
+/* The product line of a GPU (nvmlDeviceGetBrand). */
+typedef enum nvmlBrandType_enum {
+    NVML_BRAND_UNKNOWN = 0,
+    NVML_BRAND_QUADRO = 1,
+    NVML_BRAND_TESLA = 2,
+    NVML_BRAND_NVS = 3,
+    NVML_BRAND_GRID = 4,
+    NVML_BRAND_GEFORCE = 5,
+    NVML_BRAND_TITAN = 6,
+    NVML_BRAND_NVIDIA_VAPPS = 7,
+    NVML_BRAND_NVIDIA_VPC = 8,
+    NVML_BRAND_NVIDIA_VCS = 9,
+    NVML_BRAND_NVIDIA_VWS = 10,
+    NVML_BRAND_NVIDIA_CLOUD_GAMING = 11,
+    NVML_BRAND_QUADRO_RTX = 12,
+    NVML_BRAND_NVIDIA_RTX = 13,
+    NVML_BRAND_NVIDIA = 14,
+    NVML_BRAND_GEFORCE_RTX = 15,
+    NVML_BRAND_TITAN_RTX = 16,
+} nvmlBrandType_t;
+
+/* Clock domains, in MHz. */
+typedef enum nvmlClockType_enum {
+    NVML_CLOCK_GRAPHICS = 0,
+    NVML_CLOCK_SM = 1,
+    NVML_CLOCK_MEM = 2,
+    NVML_CLOCK_VIDEO = 3,
+} nvmlClockType_t;
+
+typedef enum nvmlTemperatureSensors_enum {
+    NVML_TEMPERATURE_GPU = 0,           /* the GPU die */
+} nvmlTemperatureSensors_t;
+
+typedef enum nvmlMemoryErrorType_enum {
+    NVML_MEMORY_ERROR_TYPE_CORRECTED = 0,     /* single-bit ECC errors */
+    NVML_MEMORY_ERROR_TYPE_UNCORRECTED = 1,   /* double-bit ECC errors */
+} nvmlMemoryErrorType_t;
+
+typedef enum nvmlEccCounterType_enum {
+    NVML_VOLATILE_ECC = 0,              /* since the driver loaded */
+    NVML_AGGREGATE_ECC = 1,             /* over the life of the GPU */
+} nvmlEccCounterType_t;
+
+typedef enum nvmlMemoryLocation_enum {
+    NVML_MEMORY_LOCATION_L1_CACHE = 0,
+    NVML_MEMORY_LOCATION_L2_CACHE = 1,
+    NVML_MEMORY_LOCATION_DEVICE_MEMORY = 2,   /* also NVML_MEMORY_LOCATION_DRAM */
+    NVML_MEMORY_LOCATION_REGISTER_FILE = 3,
+    NVML_MEMORY_LOCATION_TEXTURE_MEMORY = 4,
+    NVML_MEMORY_LOCATION_TEXTURE_SHM = 5,
+    NVML_MEMORY_LOCATION_CBU = 6,
+    NVML_MEMORY_LOCATION_SRAM = 7,
+} nvmlMemoryLocation_t;
+
+/* PCIe throughput counters, in KB/s. */
+typedef enum nvmlPcieUtilCounter_enum {
+    NVML_PCIE_UTIL_TX_BYTES = 0,
+    NVML_PCIE_UTIL_RX_BYTES = 1,
+} nvmlPcieUtilCounter_t;
+
+/* The closest common ancestor of two GPUs in the PCIe tree; spaced for future levels. */
+typedef enum nvmlGpuLevel_enum {
+    NVML_TOPOLOGY_INTERNAL = 0,         /* one board, e.g. a Tesla K80 */
+    NVML_TOPOLOGY_SINGLE = 10,          /* one PCIe switch */
+    NVML_TOPOLOGY_MULTIPLE = 20,        /* several PCIe switches, no host bridge */
+    NVML_TOPOLOGY_HOSTBRIDGE = 30,      /* one host bridge */
+    NVML_TOPOLOGY_NODE = 40,            /* host bridges of one NUMA node (CPU) */
+    NVML_TOPOLOGY_SYSTEM = 50,          /* across NUMA nodes */
+} nvmlGpuTopologyLevel_t;
+
+/*
+ * Layouts as NVIDIA's nvml.h declares them, for the 64-bit ABIs and for
+ * i386, where an unsigned long long member is aligned to 4 bytes.
+ */
 _Static_assert(sizeof(nvmlPciInfo_t) == 68, "nvmlPciInfo_t size");
 _Static_assert(offsetof(nvmlPciInfo_t, domain) == 16, "nvmlPciInfo_t.domain");
 _Static_assert(offsetof(nvmlPciInfo_t, pciSubSystemId) == 32,
                "nvmlPciInfo_t.pciSubSystemId");
 _Static_assert(offsetof(nvmlPciInfo_t, busId) == 36, "nvmlPciInfo_t.busId");
+_Static_assert(sizeof(nvmlMemory_t) == 24, "nvmlMemory_t size");
+_Static_assert(offsetof(nvmlMemory_t, used) == 16, "nvmlMemory_t.used");
+_Static_assert(sizeof(nvmlBAR1Memory_t) == 24, "nvmlBAR1Memory_t size");
+_Static_assert(offsetof(nvmlBAR1Memory_t, bar1Used) == 16, "nvmlBAR1Memory_t.bar1Used");
+_Static_assert(sizeof(nvmlUtilization_t) == 8, "nvmlUtilization_t size");
+_Static_assert(offsetof(nvmlUtilization_t, memory) == 4, "nvmlUtilization_t.memory");
+#if defined(__i386__)
+_Static_assert(sizeof(nvmlProcessInfo_v1_t) == 12, "nvmlProcessInfo_v1_t size");
+_Static_assert(offsetof(nvmlProcessInfo_v1_t, usedGpuMemory) == 4,
+               "nvmlProcessInfo_v1_t.usedGpuMemory");
+_Static_assert(sizeof(nvmlProcessInfo_t) == 20, "nvmlProcessInfo_t size");
+_Static_assert(offsetof(nvmlProcessInfo_t, usedGpuMemory) == 4,
+               "nvmlProcessInfo_t.usedGpuMemory");
+_Static_assert(offsetof(nvmlProcessInfo_t, gpuInstanceId) == 12,
+               "nvmlProcessInfo_t.gpuInstanceId");
+_Static_assert(offsetof(nvmlProcessInfo_t, computeInstanceId) == 16,
+               "nvmlProcessInfo_t.computeInstanceId");
+#else
+_Static_assert(sizeof(nvmlProcessInfo_v1_t) == 16, "nvmlProcessInfo_v1_t size");
+_Static_assert(offsetof(nvmlProcessInfo_v1_t, usedGpuMemory) == 8,
+               "nvmlProcessInfo_v1_t.usedGpuMemory");
+_Static_assert(sizeof(nvmlProcessInfo_t) == 24, "nvmlProcessInfo_t size");
+_Static_assert(offsetof(nvmlProcessInfo_t, usedGpuMemory) == 8,
+               "nvmlProcessInfo_t.usedGpuMemory");
+_Static_assert(offsetof(nvmlProcessInfo_t, gpuInstanceId) == 16,
+               "nvmlProcessInfo_t.gpuInstanceId");
+_Static_assert(offsetof(nvmlProcessInfo_t, computeInstanceId) == 20,
+               "nvmlProcessInfo_t.computeInstanceId");
+#endif
+/* NVML passes its enums by value as C ints. */
+_Static_assert(sizeof(nvmlGpuTopologyLevel_t) == 4, "nvmlGpuTopologyLevel_t size");
+_Static_assert(sizeof(nvmlBrandType_t) == 4, "nvmlBrandType_t size");
 
 /*
  * The entry points, as X(name, return type, parameter list). NVML's header
  * maps its unversioned names to these versioned symbols; nvd calls the
- * versioned ones directly. Optional entry points (missing in older drivers)
- * are marked in nvml.c, not here.
+ * versioned ones directly. nvmlDeviceGetComputeRunningProcesses is the
+ * legacy v1 symbol, used only where a driver lacks the _v3 one. Optional
+ * entry points (missing in older drivers) are marked in nvml.c, not here.
  */
 #define NVD_NVML_FUNCTIONS(X)                                                   \
     X(nvmlInit_v2, nvmlReturn_t, (void))                                        \
@@ -84,9 +228,13 @@ _Static_assert(offsetof(nvmlPciInfo_t, busId) == 36, "nvmlPciInfo_t.busId");
     X(nvmlSystemGetDriverVersion, nvmlReturn_t,                                 \
       (char *version, unsigned int length))                                     \
     X(nvmlSystemGetCudaDriverVersion, nvmlReturn_t, (int *cudaDriverVersion))   \
+    X(nvmlSystemGetProcessName, nvmlReturn_t,                                   \
+      (unsigned int pid, char *name, unsigned int length))                      \
     X(nvmlDeviceGetCount_v2, nvmlReturn_t, (unsigned int *deviceCount))         \
     X(nvmlDeviceGetHandleByIndex_v2, nvmlReturn_t,                              \
       (unsigned int index, nvmlDevice_t *device))                               \
+    X(nvmlDeviceGetHandleByUUID, nvmlReturn_t,                                  \
+      (const char *uuid, nvmlDevice_t *device))                                 \
     X(nvmlDeviceGetUUID, nvmlReturn_t,                                          \
       (nvmlDevice_t device, char *uuid, unsigned int length))                   \
     X(nvmlDeviceGetMinorNumber, nvmlReturn_t,                                   \
@@ -94,7 +242,50 @@ _Static_assert(offsetof(nvmlPciInfo_t, busId) == 36, "nvmlPciInfo_t.busId");
     X(nvmlDeviceGetPciInfo_v3, nvmlReturn_t,                                    \
       (nvmlDevice_t device, nvmlPciInfo_t *pci))                                \
     X(nvmlDeviceGetName, nvmlReturn_t,                                          \
-      (nvmlDevice_t device, char *name, unsigned int length))
+      (nvmlDevice_t device, char *name, unsigned int length))                   \
+    X(nvmlDeviceGetBrand, nvmlReturn_t,                                         \
+      (nvmlDevice_t device, nvmlBrandType_t *type))                             \
+    X(nvmlDeviceGetPowerManagementLimit, nvmlReturn_t,                          \
+      (nvmlDevice_t device, unsigned int *limit))                               \
+    X(nvmlDeviceGetBAR1MemoryInfo, nvmlReturn_t,                                \
+      (nvmlDevice_t device, nvmlBAR1Memory_t *bar1Memory))                      \
+    X(nvmlDeviceGetMaxPcieLinkGeneration, nvmlReturn_t,                         \
+      (nvmlDevice_t device, unsigned int *maxLinkGen))                          \
+    X(nvmlDeviceGetMaxPcieLinkWidth, nvmlReturn_t,                              \
+      (nvmlDevice_t device, unsigned int *maxLinkWidth))                        \
+    X(nvmlDeviceGetMaxClockInfo, nvmlReturn_t,                                  \
+      (nvmlDevice_t device, nvmlClockType_t type, unsigned int *clock))         \
+    X(nvmlDeviceGetTopologyCommonAncestor, nvmlReturn_t,                        \
+      (nvmlDevice_t device1, nvmlDevice_t device2,                              \
+       nvmlGpuTopologyLevel_t *pathInfo))                                       \
+    X(nvmlDeviceGetPowerUsage, nvmlReturn_t,                                    \
+      (nvmlDevice_t device, unsigned int *power))                               \
+    X(nvmlDeviceGetTemperature, nvmlReturn_t,                                   \
+      (nvmlDevice_t device, nvmlTemperatureSensors_t sensorType,                \
+       unsigned int *temp))                                                     \
+    X(nvmlDeviceGetUtilizationRates, nvmlReturn_t,                              \
+      (nvmlDevice_t device, nvmlUtilization_t *utilization))                    \
+    X(nvmlDeviceGetEncoderUtilization, nvmlReturn_t,                            \
+      (nvmlDevice_t device, unsigned int *utilization,                          \
+       unsigned int *samplingPeriodUs))                                         \
+    X(nvmlDeviceGetDecoderUtilization, nvmlReturn_t,                            \
+      (nvmlDevice_t device, unsigned int *utilization,                          \
+       unsigned int *samplingPeriodUs))                                         \
+    X(nvmlDeviceGetMemoryInfo, nvmlReturn_t,                                    \
+      (nvmlDevice_t device, nvmlMemory_t *memory))                              \
+    X(nvmlDeviceGetClockInfo, nvmlReturn_t,                                     \
+      (nvmlDevice_t device, nvmlClockType_t type, unsigned int *clock))         \
+    X(nvmlDeviceGetMemoryErrorCounter, nvmlReturn_t,                            \
+      (nvmlDevice_t device, nvmlMemoryErrorType_t errorType,                    \
+       nvmlEccCounterType_t counterType, nvmlMemoryLocation_t locationType,     \
+       unsigned long long *count))                                              \
+    X(nvmlDeviceGetPcieThroughput, nvmlReturn_t,                                \
+      (nvmlDevice_t device, nvmlPcieUtilCounter_t counter, unsigned int *value)) \
+    X(nvmlDeviceGetComputeRunningProcesses_v3, nvmlReturn_t,                    \
+      (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)) \
+    X(nvmlDeviceGetComputeRunningProcesses, nvmlReturn_t,                       \
+      (nvmlDevice_t device, unsigned int *infoCount,                            \
+       nvmlProcessInfo_v1_t *infos))
 
 #define NVD_NVML_DECLARE(name, ret, params) ret name params;
 NVD_NVML_FUNCTIONS(NVD_NVML_DECLARE)

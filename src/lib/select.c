@@ -60,10 +60,13 @@ static long find_gpu(const struct nvd_host *host, const char *piece, nvd_error *
     long index, found = -1;
     size_t len = strlen(piece);
 
+    /* An index is NVML's, which differs from the position in host->gpus
+     * when discovery left out a GPU that NVML could not describe. */
     if (parse_index(piece, &index)) {
-        if (index < 0 || (size_t)index >= host->gpu_count)
-            return nvd_error_set(err, NVD_ERR_INVALID, "invalid device: %s", piece);
-        return index;
+        for (size_t i = 0; index >= 0 && i < host->gpu_count; i++)
+            if (host->gpus[i].index == (unsigned long)index)
+                return (long)i;
+        return nvd_error_set(err, NVD_ERR_INVALID, "invalid device: %s", piece);
     }
 
     if (strncasecmp(piece, "GPU-", 4) == 0) {

@@ -138,6 +138,26 @@ static void docker_args_for_selection(void **state)
     nvd_selection_clear(&sel);
 }
 
+static void select_index_after_left_out_gpu(void **state)
+{
+    /* NVML GPU 1 could not be described, so host->gpus holds GPUs 0 and 2. */
+    struct nvd_gpu gap_gpus[] = { gpus[0], gpus[2] };
+    struct nvd_host gap = host;
+    struct nvd_selection sel;
+    nvd_error *err = NULL;
+
+    gap_gpus[1].index = 2;
+    gap.gpus = gap_gpus;
+    gap.gpu_count = 2;
+    assert_int_equal(nvd_select(&gap, "2", " ", true, &sel, &err), 0);
+    assert_int_equal(sel.count, 1);
+    assert_int_equal(sel.gpus[0], 1);
+    nvd_selection_clear(&sel);
+    assert_int_equal(nvd_select(&gap, "1", " ", true, &sel, &err), -1);
+    assert_string_equal(err->msg, "invalid device: 1");
+    nvd_error_free(err);
+}
+
 static void device_arg_with_dev_root(void **state)
 {
     char buf[128];
@@ -160,6 +180,7 @@ int main(void)
         cmocka_unit_test(select_rejects_bad_pieces),
         cmocka_unit_test(select_rejects_huge_piece),
         cmocka_unit_test(docker_args_for_selection),
+        cmocka_unit_test(select_index_after_left_out_gpu),
         cmocka_unit_test(device_arg_with_dev_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

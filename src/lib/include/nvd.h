@@ -163,7 +163,7 @@ struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
     char *dev_root;                     /* holds dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
-    char cuda_version[16];              /* "8.0"; "0.0" when libcuda is unusable, as 1.0 */
+    char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0 */
     size_t gpu_count;
     struct nvd_gpu *gpus;
 };
@@ -186,7 +186,12 @@ NVD_PUBLIC void nvd_driver_close(nvd_driver *driver);
  * Discover the driver version, the CUDA version and every GPU's static
  * properties through driver (NVML, then CUDA through the root's
  * libcuda.so.1), and return a new host. dev_root may be NULL for "same as
- * driver_root". Zero GPUs is a success.
+ * driver_root". Zero GPUs is a success. A GPU whose UUID, minor number or
+ * bus id NVML cannot give is left out and logged, and the others keep
+ * their NVML index. Any other value that NVML or CUDA cannot give is
+ * unknown.
+ * CUDA runs in a child process (fork) that discovery waits for, so that
+ * the caller never loads libcuda, which cannot be unloaded.
  */
 NVD_PUBLIC struct nvd_host *nvd_host_discover_with(nvd_driver *driver,
                                                    const char *driver_root,

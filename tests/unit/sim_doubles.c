@@ -1,0 +1,407 @@
+/*
+ * sim_doubles.c: the NVML and CUDA doubles of nvd-sim, loaded with dlopen
+ * from roots made by the nvd-sim of this build, return what NVIDIA's
+ * libraries return: NVML's process list sizes, topology levels and "not
+ * supported", CUDA's bus id forms, attributes and peer access. Entry points
+ * that a profile removes are not exported. nvd-sim needs root (mknod,
+ * ldconfig -r).
+ */
+#include <dlfcn.h>
+#include <jansson.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+#include "cuda_abi.h"
+#include "nvml_abi.h"
+#include "util.h"
+
+#define LIB64 "usr/lib/x86_64-linux-gnu"
+#define LIB32 "usr/lib/i386-linux-gnu"
+
+static char *tmp_dir;
+static const char *build_dir;
+static unsigned root_count;
+
+/* The NVML double's functions, resolved with dlsym. */
+struct nvml {
+    void *handle;
+#define NVML_POINTER(name, ret, params) ret (*name) params;
+    NVD_NVML_FUNCTIONS(NVML_POINTER)
+#undef NVML_POINTER
+};
+
+/* The CUDA double's functions, resolved with dlsym. */
+struct cuda {
+    void *handle;
+#define CUDA_POINTER(name, ret, params) ret (*name) params;
+    NVD_CUDA_FUNCTIONS(CUDA_POINTER)
+#undef CUDA_POINTER
+};
+
+static int setup_group(void **state)
+{
+    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
+    tmp_dir = make_tmpdir();
+    return 0;
+}
+
+static int teardown_group(void **state)
+{
+    run_ok("rm -rf %s", tmp_dir);
+    free(tmp_dir);
+    return 0;
+}
+
+#define SKIP_UNLESS_ROOT()                                                 \
+    do {                                                                   \
+        if (geteuid() != 0) {                                              \
+            print_message("nvd-sim needs root (mknod, ldconfig -r)\n");    \
+            skip();                                                        \
+        }                                                                  \
+    } while (0)
+
+/* Lay out a new root from the shipped profile name, without the missing functions given. */
+static char *make_root(const char *name, const char *const *missing, size_t missing_count)
+{
+    cleanup_free char *source = nvd_xasprintf("%s/sim/profiles/%s.json", build_dir, name);
+    unsigned n = ++root_count;
+    cleanup_free char *file = nvd_xasprintf("%s/profile-%u.json", tmp_dir, n);
+    char *root = nvd_xasprintf("%s/root-%u", tmp_dir, n);
+    json_error_t error;
+    json_t *profile = json_load_file(source, 0, &error);
+
+    if (!profile)
+        fail_msg("cannot read %s: %s", source, error.text);
+    for (size_t i = 0; i < missing_count; i++)
+        json_array_append_new(json_object_get(profile, "missing_functions"), json_string(missing[i]));
+    assert_int_equal(json_dump_file(profile, file, JSON_INDENT(2)), 0);
+    json_decref(profile);
+    run_ok("%s/bin/nvd-sim init %s --profile %s >/dev/null", build_dir, root, file);
+    return root;
+}
+
+/* Open the 64-bit library `file` of root; each root's copy is a new object with fresh state. */
+static void *open_library(const char *root, const char *file)
+{
+    cleanup_free char *path = nvd_xasprintf("%s/" LIB64 "/%s", root, file);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+    if (!handle)
+        fail_msg("cannot load %s: %s", path, dlerror());
+    return handle;
+}
+
+/* Resolve every NVML function; a missing one is NULL. */
+static void load_nvml(const char *root, struct nvml *nvml)
+{
+    nvml->handle = open_library(root, "libnvidia-ml.so.1");
+#define NVML_RESOLVE(name, ret, params) *(void **)&nvml->name = dlsym(nvml->handle, #name);
+    NVD_NVML_FUNCTIONS(NVML_RESOLVE)
+#undef NVML_RESOLVE
+}
+
+/* Resolve every CUDA function; a missing one is NULL. */
+static void load_cuda(const char *root, struct cuda *cuda)
+{
+    cuda->handle = open_library(root, "libcuda.so.1");
+#define CUDA_RESOLVE(name, ret, params) *(void **)&cuda->name = dlsym(cuda->handle, #name);
+    NVD_CUDA_FUNCTIONS(CUDA_RESOLVE)
+#undef CUDA_RESOLVE
+}
+
+static void nvml_process_list_needs_room(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("k80x2", NULL, 0);
+    struct nvml nvml;
+    nvmlDevice_t idle, busy;
+    nvmlProcessInfo_t infos[2];
+    nvmlProcessInfo_v1_t legacy[2];
+    unsigned count;
+
+    load_nvml(root, &nvml);
+    assert_int_equal(nvml.nvmlInit_v2(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(0, &idle), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(1, &busy), NVML_SUCCESS);
+
+    count = 0;
+    assert_int_equal(nvml.nvmlDeviceGetComputeRunningProcesses_v3(idle, &count, NULL), NVML_SUCCESS);
+    assert_int_equal(count, 0);
+    count = 0;
+    assert_int_equal(nvml.nvmlDeviceGetComputeRunningProcesses_v3(busy, &count, NULL),
+                     NVML_ERROR_INSUFFICIENT_SIZE);
+    assert_int_equal(count, 1);
+
+    count = 2;
+    assert_int_equal(nvml.nvmlDeviceGetComputeRunningProcesses_v3(busy, &count, infos), NVML_SUCCESS);
+    assert_int_equal(count, 1);
+    assert_int_equal(infos[0].pid, 12345);
+    assert_true(infos[0].usedGpuMemory == 1139ULL << 20);
+    assert_int_equal(infos[0].gpuInstanceId, 0xFFFFFFFFu);
+    assert_int_equal(infos[0].computeInstanceId, 0xFFFFFFFFu);
+
+    count = 2;
+    assert_int_equal(nvml.nvmlDeviceGetComputeRunningProcesses(busy, &count, legacy), NVML_SUCCESS);
+    assert_int_equal(count, 1);
+    assert_int_equal(legacy[0].pid, 12345);
+    assert_true(legacy[0].usedGpuMemory == 1139ULL << 20);
+
+    char name[64];
+    assert_int_equal(nvml.nvmlSystemGetProcessName(12345, name, sizeof(name)), NVML_SUCCESS);
+    assert_string_equal(name, "python");
+    assert_int_equal(nvml.nvmlSystemGetProcessName(12345, name, 4), NVML_ERROR_INSUFFICIENT_SIZE);
+    assert_int_equal(nvml.nvmlSystemGetProcessName(999, name, sizeof(name)), NVML_ERROR_NOT_FOUND);
+
+    assert_int_equal(nvml.nvmlShutdown(), NVML_SUCCESS);
+    dlclose(nvml.handle);
+}
+
+static void nvml_reports_profile_values(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("k80x2", NULL, 0);
+    struct nvml nvml;
+    nvmlDevice_t gpu0, gpu1, found;
+    nvmlGpuTopologyLevel_t level;
+    nvmlBrandType_t brand;
+    nvmlMemory_t memory;
+    nvmlBAR1Memory_t bar1;
+    unsigned long long count;
+    unsigned value, period;
+
+    load_nvml(root, &nvml);
+    assert_int_equal(nvml.nvmlInit_v2(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(0, &gpu0), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(1, &gpu1), NVML_SUCCESS);
+
+    assert_int_equal(nvml.nvmlDeviceGetHandleByUUID("GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d", &found),
+                     NVML_SUCCESS);
+    assert_ptr_equal(found, gpu1);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByUUID("GPU-nope", &found), NVML_ERROR_NOT_FOUND);
+
+    assert_int_equal(nvml.nvmlDeviceGetBrand(gpu0, &brand), NVML_SUCCESS);
+    assert_int_equal(brand, NVML_BRAND_TESLA);
+    assert_int_equal(nvml.nvmlDeviceGetTopologyCommonAncestor(gpu0, gpu1, &level), NVML_SUCCESS);
+    assert_int_equal(level, NVML_TOPOLOGY_INTERNAL);
+    assert_int_equal(nvml.nvmlDeviceGetTopologyCommonAncestor(gpu0, gpu0, &level),
+                     NVML_ERROR_INVALID_ARGUMENT);
+
+    assert_int_equal(nvml.nvmlDeviceGetPowerManagementLimit(gpu0, &value), NVML_SUCCESS);
+    assert_int_equal(value, 149000);
+    assert_int_equal(nvml.nvmlDeviceGetMaxPcieLinkGeneration(gpu0, &value), NVML_SUCCESS);
+    assert_int_equal(value, 3);
+    assert_int_equal(nvml.nvmlDeviceGetMaxPcieLinkWidth(gpu0, &value), NVML_SUCCESS);
+    assert_int_equal(value, 16);
+    assert_int_equal(nvml.nvmlDeviceGetMaxClockInfo(gpu0, NVML_CLOCK_MEM, &value), NVML_SUCCESS);
+    assert_int_equal(value, 2505);
+    assert_int_equal(nvml.nvmlDeviceGetMaxClockInfo(gpu0, NVML_CLOCK_GRAPHICS, &value),
+                     NVML_ERROR_NOT_SUPPORTED);
+    assert_int_equal(nvml.nvmlDeviceGetClockInfo(gpu1, NVML_CLOCK_SM, &value), NVML_SUCCESS);
+    assert_int_equal(value, 823);
+    assert_int_equal(nvml.nvmlDeviceGetTemperature(gpu1, NVML_TEMPERATURE_GPU, &value), NVML_SUCCESS);
+    assert_int_equal(value, 40);
+    assert_int_equal(nvml.nvmlDeviceGetEncoderUtilization(gpu1, &value, &period), NVML_SUCCESS);
+    assert_int_equal(value, 0);
+    assert_true(period > 0);
+    assert_int_equal(nvml.nvmlDeviceGetPcieThroughput(gpu1, NVML_PCIE_UTIL_RX_BYTES, &value),
+                     NVML_SUCCESS);
+    assert_int_equal(value, 12000);
+
+    assert_int_equal(nvml.nvmlDeviceGetMemoryInfo(gpu1, &memory), NVML_SUCCESS);
+    assert_true(memory.total == 11439ULL << 20);
+    assert_true(memory.used == 1201ULL << 20);
+    assert_true(memory.free == memory.total - memory.used);
+    assert_int_equal(nvml.nvmlDeviceGetBAR1MemoryInfo(gpu1, &bar1), NVML_SUCCESS);
+    assert_true(bar1.bar1Total == 16384ULL << 20);
+    assert_true(bar1.bar1Used == 4ULL << 20);
+
+    assert_int_equal(nvml.nvmlDeviceGetMemoryErrorCounter(gpu0, NVML_MEMORY_ERROR_TYPE_UNCORRECTED,
+                                                          NVML_VOLATILE_ECC,
+                                                          NVML_MEMORY_LOCATION_L2_CACHE, &count),
+                     NVML_SUCCESS);
+    assert_true(count == 0);
+    /* GPU 1's profile has "ecc_errors": null. */
+    assert_int_equal(nvml.nvmlDeviceGetMemoryErrorCounter(gpu1, NVML_MEMORY_ERROR_TYPE_UNCORRECTED,
+                                                          NVML_VOLATILE_ECC,
+                                                          NVML_MEMORY_LOCATION_L1_CACHE, &count),
+                     NVML_ERROR_NOT_SUPPORTED);
+
+    assert_int_equal(nvml.nvmlShutdown(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetPowerUsage(gpu0, &value), NVML_ERROR_UNINITIALIZED);
+    dlclose(nvml.handle);
+}
+
+static void cuda_finds_gpus_by_any_bus_id_form(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("a100x8", NULL, 0);
+    struct cuda cuda;
+    CUdevice dev = -1;
+    static const char *const forms[] = {
+        "0000:0f:00.0", "0000:0F:00.0", "00000000:0F:00.0", "00000000:0f:00.0", "0f:00.0",
+    };
+
+    load_cuda(root, &cuda);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:07:00.0"), CUDA_ERROR_NOT_INITIALIZED);
+    assert_int_equal(cuda.cuInit(0), CUDA_SUCCESS);
+
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:07:00.0"), CUDA_SUCCESS);
+    assert_int_equal(dev, 0);
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        dev = -1;
+        if (cuda.cuDeviceGetByPCIBusId(&dev, forms[i]) != CUDA_SUCCESS || dev != 1)
+            fail_msg("cuDeviceGetByPCIBusId(%s) did not find ordinal 1", forms[i]);
+    }
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:99:00.0"), CUDA_ERROR_INVALID_DEVICE);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:0f:00.1"), CUDA_ERROR_INVALID_VALUE);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "nonsense"), CUDA_ERROR_INVALID_VALUE);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "000000000:0f:00.0"), CUDA_ERROR_INVALID_VALUE);
+    dlclose(cuda.handle);
+}
+
+static void cuda_reports_attributes_and_peers(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("k80x2", NULL, 0);
+    struct cuda cuda;
+    int value = -1, version = 0;
+    size_t bytes = 0;
+    const char *text = NULL;
+
+    load_cuda(root, &cuda);
+    assert_int_equal(cuda.cuDriverGetVersion(&version), CUDA_SUCCESS);
+    assert_int_equal(version, 8000);
+    assert_int_equal(cuda.cuInit(0), CUDA_SUCCESS);
+
+    static const struct {
+        CUdevice_attribute attribute;
+        int value;
+    } expected[] = {
+        { CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 3 },
+        { CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 7 },
+        { CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 13 },
+        { CU_DEVICE_ATTRIBUTE_ECC_ENABLED, 1 },
+        { CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 112 * 1024 },
+        { CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY, 64 * 1024 },
+        { CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, 1536 * 1024 },
+        { CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, 2505000 },
+        { CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, 384 },
+    };
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+        assert_int_equal(cuda.cuDeviceGetAttribute(&value, expected[i].attribute, 1), CUDA_SUCCESS);
+        assert_int_equal(value, expected[i].value);
+    }
+    assert_int_equal(cuda.cuDeviceGetAttribute(&value, (CUdevice_attribute)1, 0),
+                     CUDA_ERROR_INVALID_VALUE);
+    assert_int_equal(cuda.cuDeviceGetAttribute(&value, CU_DEVICE_ATTRIBUTE_ECC_ENABLED, 2),
+                     CUDA_ERROR_INVALID_DEVICE);
+
+    assert_int_equal(cuda.cuDeviceTotalMem_v2(&bytes, 0), CUDA_SUCCESS);
+    assert_true(bytes == (size_t)11439 << 20);
+
+    assert_int_equal(cuda.cuDeviceCanAccessPeer(&value, 0, 1), CUDA_SUCCESS);
+    assert_int_equal(value, 1);
+    assert_int_equal(cuda.cuDeviceCanAccessPeer(&value, 0, 0), CUDA_SUCCESS);
+    assert_int_equal(value, 0);
+
+    assert_int_equal(cuda.cuGetErrorString(CUDA_ERROR_NO_DEVICE, &text), CUDA_SUCCESS);
+    assert_string_equal(text, "no CUDA-capable device is detected");
+    dlclose(cuda.handle);
+}
+
+/* The na profile has no CUDA properties, so CUDA finds no device. */
+static void cuda_sees_no_gpu_without_properties(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("na", NULL, 0);
+    struct cuda cuda;
+
+    load_cuda(root, &cuda);
+    assert_int_equal(cuda.cuInit(0), CUDA_ERROR_NO_DEVICE);
+    dlclose(cuda.handle);
+}
+
+static void cuda_honours_visible_devices(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("a100x8", NULL, 0);
+    struct cuda cuda;
+    CUdevice dev = -1;
+
+    setenv("CUDA_VISIBLE_DEVICES", "3,1,x,0", 1);
+    load_cuda(root, &cuda);
+    assert_int_equal(cuda.cuInit(0), CUDA_SUCCESS);
+    unsetenv("CUDA_VISIBLE_DEVICES");
+    /* Ordinal 0 is the profile's GPU 3 (0000:4e:00.0); the list stops at "x". */
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:4e:00.0"), CUDA_SUCCESS);
+    assert_int_equal(dev, 0);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:0f:00.0"), CUDA_SUCCESS);
+    assert_int_equal(dev, 1);
+    assert_int_equal(cuda.cuDeviceGetByPCIBusId(&dev, "0000:07:00.0"), CUDA_ERROR_INVALID_DEVICE);
+    dlclose(cuda.handle);
+}
+
+static void missing_functions_are_not_exported(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    static const char *const missing[] = {
+        "nvmlDeviceGetTopologyCommonAncestor", "nvmlDeviceGetBrand", "cuGetErrorString",
+    };
+    cleanup_free char *root = make_root("k80x2", missing, sizeof(missing) / sizeof(missing[0]));
+    struct nvml nvml;
+    struct cuda cuda;
+    char version[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE];
+
+    load_nvml(root, &nvml);
+    assert_null(nvml.nvmlDeviceGetTopologyCommonAncestor);
+    assert_null(nvml.nvmlDeviceGetBrand);
+    assert_non_null(nvml.nvmlDeviceGetPowerUsage);
+    assert_int_equal(nvml.nvmlInit_v2(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlSystemGetDriverVersion(version, sizeof(version)), NVML_SUCCESS);
+    assert_string_equal(version, "375.66");
+    assert_int_equal(nvml.nvmlShutdown(), NVML_SUCCESS);
+    dlclose(nvml.handle);
+
+    load_cuda(root, &cuda);
+    assert_null(cuda.cuGetErrorString);
+    assert_non_null(cuda.cuInit);
+    assert_int_equal(cuda.cuInit(0), CUDA_SUCCESS);
+    dlclose(cuda.handle);
+
+    /* The 32-bit copies lose them too. */
+    if (access("/usr/bin/nm", X_OK) == 0) {
+        run_ok("! nm -D --defined-only %s/" LIB32 "/libnvidia-ml.so.1 | grep -qw nvmlDeviceGetBrand", root);
+        run_ok("nm -D --defined-only %s/" LIB32 "/libnvidia-ml.so.1 | grep -qw nvmlInit_v2", root);
+    }
+}
+
+static void profile_rejects_unknown_function(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *file = nvd_xasprintf("%s/bad-missing.json", tmp_dir);
+    cleanup_free char *root = nvd_xasprintf("%s/bad-missing", tmp_dir);
+    cleanup_free char *source = nvd_xasprintf("%s/sim/profiles/none.json", build_dir);
+
+    run_ok("sed 's/\"missing_functions\": \\[\\]/\"missing_functions\": [\"nvmlFrobnicate\"]/' %s >%s",
+           source, file);
+    run_ok("%s/bin/nvd-sim init %s --profile %s 2>%s/bad-missing.err; test $? = 1", build_dir, root,
+           file, tmp_dir);
+    run_ok("grep -q 'missing_functions.*nvmlFrobnicate' %s/bad-missing.err", tmp_dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nvml_process_list_needs_room),
+        cmocka_unit_test(nvml_reports_profile_values),
+        cmocka_unit_test(cuda_finds_gpus_by_any_bus_id_form),
+        cmocka_unit_test(cuda_reports_attributes_and_peers),
+        cmocka_unit_test(cuda_sees_no_gpu_without_properties),
+        cmocka_unit_test(cuda_honours_visible_devices),
+        cmocka_unit_test(missing_functions_are_not_exported),
+        cmocka_unit_test(profile_rejects_unknown_function),
+    };
+
+    return cmocka_run_group_tests_name("sim_doubles", tests, setup_group, teardown_group);
+}
