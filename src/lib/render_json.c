@@ -1,60 +1,21 @@
 /*
- * render_json.c: the REST API's docker arguments and device information,
- * rendered byte for byte as nvidia-docker 1.0 did, and a JSON string
- * writer that escapes exactly as Go's encoding/json does, so that the same
- * input gives the same bytes as 1.0.
+ * render_json.c: the REST API's docker arguments and its JSON replies
+ * (/docker/cli/json, /gpu/info/json, /gpu/status/json), rendered byte for
+ * byte as nvidia-docker 1.0 did. The JSON string writer escapes exactly as
+ * Go's encoding/json does, so the same input gives the same bytes as 1.0.
+ * A value that the driver does not report (NVD_UNKNOWN, an empty string)
+ * is null.
  */
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 /* Room for one --device argument: two copies of a path plus the prefix. */
 #define DEVICE_ARG_MAX (2 * PATH_MAX + 32)
 #define DEVICE_ARG_PREFIX "--device="
-
-/*
- * Return the length of the valid UTF-8 sequence at s (1 to 4), or 0 when
- * the bytes there are not one, with the same rules as Go's
- * utf8.DecodeRuneInString: no overlong forms, no surrogates, nothing above
- * U+10FFFF. n is the number of bytes available at s.
- */
-static size_t utf8_sequence_length(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t len;
-
-    if (c < 0x80)
-        return 1;
-    if (c < 0xc2 || c > 0xf4)
-        return 0;
-    if (c < 0xe0) {
-        len = 2;
-    } else if (c < 0xf0) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    }
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    }
-    return len;
-}
 
 /* Whether Go's encoding/json writes byte c unescaped inside a string. */
 static bool json_byte_is_plain(unsigned char c)
@@ -111,7 +72,7 @@ static void json_append_string(struct nvd_buf *b, const char *str)
             continue;
         }
 
-        size_t len = utf8_sequence_length(s + i, n - i);
+        size_t len = nvd_utf8_sequence_length(s + i, n - i);
         if (len == 0) {
             nvd_buf_append(b, "\\ufffd", 6);
             i++;
@@ -216,31 +177,133 @@ char *nvd_render_docker_cli_json(const struct nvd_docker_args *args)
     return nvd_buf_steal(&b);
 }
 
-/* Append one device of /gpu/info/json in 1.0's key order. */
-static void append_gpu_info(struct nvd_buf *b, const struct nvd_gpu *gpu)
+
+/* Append a number, or null for NVD_UNKNOWN. */
+static void json_append_int_or_null(struct nvd_buf *b, long long value)
+{
+    if (value == NVD_UNKNOWN)
+        nvd_buf_puts(b, "null");
+    else
+        nvd_buf_printf(b, "%lld", value);
+}
+
+/* Append true or false, or null when flag is negative (unknown). */
+static void json_append_bool_or_null(struct nvd_buf *b, int flag)
+{
+    if (flag < 0)
+        nvd_buf_puts(b, "null");
+    else if (flag)
+        nvd_buf_puts(b, "true");
+    else
+        nvd_buf_puts(b, "false");
+}
+
+/* Append ",\"<key>\":" before the value of a key that is not an object's first. */
+static void json_key(struct nvd_buf *b, const char *key)
+{
+    nvd_buf_puts(b, ",\"");
+    nvd_buf_puts(b, key);
+    nvd_buf_puts(b, "\":");
+}
+
+/* ------------------------------------------------------- /gpu/info/json */
+
+/* Append UUID, Path, Model, Power and CPUAffinity, opening the device object. */
+static void append_info_identity(struct nvd_buf *b, const struct nvd_gpu *gpu)
 {
     char path[32];
 
     snprintf(path, sizeof(path), "/dev/nvidia%u", gpu->minor);
     nvd_buf_puts(b, "{\"UUID\":");
     json_append_string(b, gpu->uuid);
-    nvd_buf_puts(b, ",\"Path\":");
+    json_key(b, "Path");
     json_append_string(b, path);
-    nvd_buf_puts(b, ",\"Model\":");
+    json_key(b, "Model");
     json_append_string_or_null(b, gpu->name);
+    json_key(b, "Power");
+    json_append_int_or_null(b, gpu->power_w);
+    json_key(b, "CPUAffinity");
+    json_append_int_or_null(b, gpu->cpu_affinity);
+}
 
-    /*
-     * TODO: power limit, BAR1, PCIe bandwidth, clocks, topology and the
-     * CUDA properties are not discovered yet, so they are null. CPUAffinity
-     * is 0, which is what 1.0 reports when sysfs has no numa_node file.
-     */
-    nvd_buf_puts(b, ",\"Power\":null,\"CPUAffinity\":0,\"PCI\":{\"BusID\":");
+static void append_info_pci_clocks(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    json_key(b, "PCI");
+    nvd_buf_puts(b, "{\"BusID\":");
     json_append_string(b, gpu->busid);
-    nvd_buf_puts(b, ",\"BAR1\":null,\"Bandwidth\":null}"
-                    ",\"Clocks\":{\"Cores\":null,\"Memory\":null}"
-                    ",\"Topology\":null,\"Family\":null,\"Arch\":null,\"Cores\":null"
-                    ",\"Memory\":{\"ECC\":null,\"Global\":null,\"Shared\":null"
-                    ",\"Constant\":null,\"L2Cache\":null,\"Bandwidth\":null}}");
+    json_key(b, "BAR1");
+    json_append_int_or_null(b, gpu->bar1_mib);
+    json_key(b, "Bandwidth");
+    json_append_int_or_null(b, gpu->pci_bandwidth_mbs);
+    nvd_buf_puts(b, "}");
+
+    json_key(b, "Clocks");
+    nvd_buf_puts(b, "{\"Cores\":");
+    json_append_int_or_null(b, gpu->clock_cores_mhz);
+    json_key(b, "Memory");
+    json_append_int_or_null(b, gpu->clock_memory_mhz);
+    nvd_buf_puts(b, "}");
+}
+
+/* Append Topology: null without peers, else each peer's bus id and link code. */
+static void append_info_topology(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    json_key(b, "Topology");
+    if (gpu->peer_count == 0) {
+        nvd_buf_puts(b, "null");
+        return;
+    }
+    nvd_buf_puts(b, "[");
+    for (size_t i = 0; i < gpu->peer_count; i++) {
+        if (i > 0)
+            nvd_buf_puts(b, ",");
+        nvd_buf_puts(b, "{\"BusID\":");
+        json_append_string(b, gpu->peers[i].busid);
+        nvd_buf_printf(b, ",\"Link\":%d}", (int)gpu->peers[i].link);
+    }
+    nvd_buf_puts(b, "]");
+}
+
+/* Append the CUDA properties: Family, Arch, Cores and the Memory object. */
+static void append_info_cuda(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    json_key(b, "Family");
+    json_append_string_or_null(b, gpu->family);
+    json_key(b, "Arch");
+    json_append_string_or_null(b, gpu->arch);
+    json_key(b, "Cores");
+    json_append_int_or_null(b, gpu->cores);
+
+    json_key(b, "Memory");
+    nvd_buf_puts(b, "{\"ECC\":");
+    json_append_bool_or_null(b, gpu->ecc);
+    json_key(b, "Global");
+    json_append_int_or_null(b, gpu->memory_mib);
+    json_key(b, "Shared");
+    json_append_int_or_null(b, gpu->shared_kib);
+    json_key(b, "Constant");
+    json_append_int_or_null(b, gpu->constant_kib);
+    json_key(b, "L2Cache");
+    json_append_int_or_null(b, gpu->l2_kib);
+    json_key(b, "Bandwidth");
+    json_append_int_or_null(b, gpu->memory_bandwidth_mbs);
+    nvd_buf_puts(b, "}");
+}
+
+/*
+ * Append one device of /gpu/info/json: 1.0's keys in 1.0's order, then
+ * the keys that nvd adds (Brand), last so that 1.0's clients still find
+ * every key where they expect it.
+ */
+static void append_gpu_info(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    append_info_identity(b, gpu);
+    append_info_pci_clocks(b, gpu);
+    append_info_topology(b, gpu);
+    append_info_cuda(b, gpu);
+    json_key(b, "Brand");
+    json_append_string_or_null(b, gpu->brand);
+    nvd_buf_puts(b, "}");
 }
 
 char *nvd_render_gpu_info_json(const struct nvd_host *host)
@@ -249,13 +312,114 @@ char *nvd_render_gpu_info_json(const struct nvd_host *host)
 
     nvd_buf_puts(&b, "{\"Version\":{\"Driver\":");
     json_append_string(&b, host->driver_version);
-    nvd_buf_puts(&b, ",\"CUDA\":");
+    json_key(&b, "CUDA");
     json_append_string_or_null(&b, host->cuda_version);
     nvd_buf_puts(&b, "},\"Devices\":[");
     for (size_t i = 0; i < host->gpu_count; i++) {
         if (i > 0)
-            nvd_buf_append(&b, ",", 1);
+            nvd_buf_puts(&b, ",");
         append_gpu_info(&b, &host->gpus[i]);
+    }
+    nvd_buf_puts(&b, "]}\n");
+    return nvd_buf_steal(&b);
+}
+
+/* ----------------------------------------------------- /gpu/status/json */
+
+/* Append Power, Temperature and Utilization, opening the device object. */
+static void append_status_power(struct nvd_buf *b, const struct nvd_gpu_status *st)
+{
+    nvd_buf_puts(b, "{\"Power\":");
+    json_append_int_or_null(b, st->power_w);
+    json_key(b, "Temperature");
+    json_append_int_or_null(b, st->temperature_c);
+
+    json_key(b, "Utilization");
+    nvd_buf_puts(b, "{\"GPU\":");
+    json_append_int_or_null(b, st->util_gpu);
+    json_key(b, "Memory");
+    json_append_int_or_null(b, st->util_memory);
+    json_key(b, "Encoder");
+    json_append_int_or_null(b, st->util_encoder);
+    json_key(b, "Decoder");
+    json_append_int_or_null(b, st->util_decoder);
+    nvd_buf_puts(b, "}");
+}
+
+static void append_status_memory(struct nvd_buf *b, const struct nvd_gpu_status *st)
+{
+    json_key(b, "Memory");
+    nvd_buf_puts(b, "{\"GlobalUsed\":");
+    json_append_int_or_null(b, st->memory_used_mib);
+    json_key(b, "ECCErrors");
+    nvd_buf_puts(b, "{\"L1Cache\":");
+    json_append_int_or_null(b, st->ecc_l1);
+    json_key(b, "L2Cache");
+    json_append_int_or_null(b, st->ecc_l2);
+    json_key(b, "Global");
+    json_append_int_or_null(b, st->ecc_global);
+    nvd_buf_puts(b, "}}");
+}
+
+static void append_status_clocks_pci(struct nvd_buf *b, const struct nvd_gpu_status *st)
+{
+    json_key(b, "Clocks");
+    nvd_buf_puts(b, "{\"Cores\":");
+    json_append_int_or_null(b, st->clock_cores_mhz);
+    json_key(b, "Memory");
+    json_append_int_or_null(b, st->clock_memory_mhz);
+    nvd_buf_puts(b, "}");
+
+    json_key(b, "PCI");
+    nvd_buf_puts(b, "{\"BAR1Used\":");
+    json_append_int_or_null(b, st->bar1_used_mib);
+    json_key(b, "Throughput");
+    nvd_buf_puts(b, "{\"RX\":");
+    json_append_int_or_null(b, st->pcie_rx_mbs);
+    json_key(b, "TX");
+    json_append_int_or_null(b, st->pcie_tx_mbs);
+    nvd_buf_puts(b, "}}");
+}
+
+/* Append Processes, which is null when the GPU runs none, as in 1.0. */
+static void append_status_processes(struct nvd_buf *b, const struct nvd_gpu_status *st)
+{
+    json_key(b, "Processes");
+    if (st->process_count == 0) {
+        nvd_buf_puts(b, "null");
+        return;
+    }
+    nvd_buf_puts(b, "[");
+    for (size_t i = 0; i < st->process_count; i++) {
+        const struct nvd_process *p = &st->processes[i];
+        if (i > 0)
+            nvd_buf_puts(b, ",");
+        nvd_buf_printf(b, "{\"PID\":%u", p->pid);
+        /* 1.0's name is a plain string, so an empty one is "", not null. */
+        json_key(b, "Name");
+        json_append_string(b, p->name);
+        json_key(b, "MemoryUsed");
+        json_append_int_or_null(b, p->memory_mib);
+        nvd_buf_puts(b, "}");
+    }
+    nvd_buf_puts(b, "]");
+}
+
+char *nvd_render_gpu_status_json(const struct nvd_host *host,
+                                 const struct nvd_gpu_status *status)
+{
+    struct nvd_buf b = {0};
+
+    nvd_buf_puts(&b, "{\"Devices\":[");
+    for (size_t i = 0; i < host->gpu_count; i++) {
+        const struct nvd_gpu_status *st = &status[i];
+        if (i > 0)
+            nvd_buf_puts(&b, ",");
+        append_status_power(&b, st);
+        append_status_memory(&b, st);
+        append_status_clocks_pci(&b, st);
+        append_status_processes(&b, st);
+        nvd_buf_puts(&b, "}");
     }
     nvd_buf_puts(&b, "]}\n");
     return nvd_buf_steal(&b);

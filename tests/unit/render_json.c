@@ -1,22 +1,9 @@
 /*
- * Unit tests for the JSON and docker-cli renderers: Go's string escaping
- * and 1.0's exact bytes for two Tesla K80s (driver 375.66).
+ * Unit tests for the JSON and docker-cli renderers: Go's string escaping,
+ * 1.0's exact bytes for two Tesla K80s (driver 375.66), unknown values,
+ * and zero GPUs.
  */
-#include "test_util.h"
-
-#include "util.h"
-
-/* 1.0's /docker/cli reply for two K80s under dev root "/": no final newline. */
-static const char k80x2_docker_cli_text[] =
-    "--volume-driver=nvidia-docker --volume=nvidia_driver_375.66:/usr/local/nvidia:ro "
-    "--device=/dev/nvidiactl --device=/dev/nvidia-uvm --device=/dev/nvidia-uvm-tools "
-    "--device=/dev/nvidia0 --device=/dev/nvidia1";
-
-/* 1.0's /docker/cli/json reply for the same host. */
-static const char k80x2_docker_cli_json[] =
-    "{\"VolumeDriver\":\"nvidia-docker\",\"Volumes\":[\"nvidia_driver_375.66:/usr/local/nvidia:ro\"],"
-    "\"Devices\":[\"/dev/nvidiactl\",\"/dev/nvidia-uvm\",\"/dev/nvidia-uvm-tools\","
-    "\"/dev/nvidia0\",\"/dev/nvidia1\"]}\n";
+#include "golden.h"
 
 static char *k80x2_devices[] = {
     (char[]){"/dev/nvidiactl"}, (char[]){"/dev/nvidia-uvm"}, (char[]){"/dev/nvidia-uvm-tools"},
@@ -109,8 +96,11 @@ static void docker_cli_text_golden(void **state)
     struct nvd_docker_args args = k80x2_args((char[]){"/"});
     char *text = nvd_render_docker_cli_text(&args);
 
+    char *want = golden_read(GOLDEN_1_0_DIR "/docker-cli.txt");
+
     assert_non_null(text);
-    assert_string_equal(text, k80x2_docker_cli_text);
+    assert_string_equal(text, want);
+    free(want);
     free(text);
 }
 
@@ -119,8 +109,11 @@ static void docker_cli_json_golden(void **state)
     struct nvd_docker_args args = k80x2_args((char[]){"/"});
     char *json = nvd_render_docker_cli_json(&args);
 
+    char *want = golden_read(GOLDEN_1_0_DIR "/docker-cli.json");
+
     assert_non_null(json);
-    assert_string_equal(json, k80x2_docker_cli_json);
+    assert_string_equal(json, want);
+    free(want);
     free(json);
 }
 
@@ -155,33 +148,114 @@ static void docker_cli_empty_arrays(void **state)
     free(json);
 }
 
-static void gpu_info_json_skeleton(void **state)
+/* Check that text equals want, showing both when they differ. */
+static void expect_text(const char *what, const char *text, const char *want)
 {
-    struct nvd_gpu gpus[] = {
-        {.index = 0, .minor = 1, .uuid = "GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac",
-         .busid = "0000:05:00.0", .name = "Tesla K80"},
-        {.index = 1, .minor = 0, .uuid = "GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d",
-         .busid = "0000:06:00.0", .name = ""},
-    };
-    struct nvd_host host = {
-        .driver_version = "375.66", .cuda_version = "8.0", .gpu_count = 2, .gpus = gpus,
-    };
+    if (strcmp(text, want) != 0)
+        fail_msg("%s differs:\n--- got\n%s--- want\n%s", what, text, want);
+}
+
+static void gpu_info_json_golden(void **state)
+{
+    struct nvd_host host = k80x2_host();
+    char *json = nvd_render_gpu_info_json(&host);
+    char *golden = golden_read(GOLDEN_1_0_DIR "/gpu-info.json");
+    char *want = json_extend_devices(golden, ",\"Brand\":\"Tesla\"");
+
+    /* 1.0's bytes, with nvd's Brand after the last key of each device. */
+    expect_text("/gpu/info/json", json, want);
+    assert_int_equal(strlen(want), strlen(golden) + 2 * strlen(",\"Brand\":\"Tesla\""));
+    free(want);
+    free(golden);
+    free(json);
+}
+
+static void gpu_status_json_golden(void **state)
+{
+    struct nvd_host host = k80x2_host();
+    char *json = nvd_render_gpu_status_json(&host, k80x2_status());
+    char *want = golden_read(GOLDEN_1_0_DIR "/gpu-status.json");
+
+    expect_text("/gpu/status/json", json, want);
+    free(want);
+    free(json);
+}
+
+static void gpu_info_json_all_unknown(void **state)
+{
+    struct nvd_gpu gpu = unknown_gpu();
+    struct nvd_host host = {.driver_version = "375.66", .cuda_version = "", .gpu_count = 1, .gpus = &gpu};
     char *json = nvd_render_gpu_info_json(&host);
 
     assert_string_equal(json,
-        "{\"Version\":{\"Driver\":\"375.66\",\"CUDA\":\"8.0\"},\"Devices\":["
-        "{\"UUID\":\"GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac\",\"Path\":\"/dev/nvidia1\","
-        "\"Model\":\"Tesla K80\",\"Power\":null,\"CPUAffinity\":0,"
-        "\"PCI\":{\"BusID\":\"0000:05:00.0\",\"BAR1\":null,\"Bandwidth\":null},"
+        "{\"Version\":{\"Driver\":\"375.66\",\"CUDA\":null},\"Devices\":["
+        "{\"UUID\":\"GPU-00000000-0000-0000-0000-000000000000\",\"Path\":\"/dev/nvidia0\","
+        "\"Model\":null,\"Power\":null,\"CPUAffinity\":null,"
+        "\"PCI\":{\"BusID\":\"0000:01:00.0\",\"BAR1\":null,\"Bandwidth\":null},"
         "\"Clocks\":{\"Cores\":null,\"Memory\":null},\"Topology\":null,\"Family\":null,"
         "\"Arch\":null,\"Cores\":null,\"Memory\":{\"ECC\":null,\"Global\":null,\"Shared\":null,"
-        "\"Constant\":null,\"L2Cache\":null,\"Bandwidth\":null}},"
-        "{\"UUID\":\"GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d\",\"Path\":\"/dev/nvidia0\","
-        "\"Model\":null,\"Power\":null,\"CPUAffinity\":0,"
-        "\"PCI\":{\"BusID\":\"0000:06:00.0\",\"BAR1\":null,\"Bandwidth\":null},"
-        "\"Clocks\":{\"Cores\":null,\"Memory\":null},\"Topology\":null,\"Family\":null,"
-        "\"Arch\":null,\"Cores\":null,\"Memory\":{\"ECC\":null,\"Global\":null,\"Shared\":null,"
-        "\"Constant\":null,\"L2Cache\":null,\"Bandwidth\":null}}]}\n");
+        "\"Constant\":null,\"L2Cache\":null,\"Bandwidth\":null},\"Brand\":null}]}\n");
+    free(json);
+}
+
+static void gpu_info_json_zero_values(void **state)
+{
+    struct nvd_gpu gpu = unknown_gpu();
+    gpu.power_w = 0;
+    gpu.cpu_affinity = 0;
+    gpu.ecc = 0;
+    gpu.memory_mib = 0;
+    struct nvd_host host = {.driver_version = "375.66", .cuda_version = "8.0", .gpu_count = 1, .gpus = &gpu};
+    char *json = nvd_render_gpu_info_json(&host);
+
+    /* A known zero is 0 and a disabled ECC false, never null. */
+    assert_non_null(strstr(json, "\"Power\":0,\"CPUAffinity\":0,"));
+    assert_non_null(strstr(json, "\"Memory\":{\"ECC\":false,\"Global\":0,"));
+    free(json);
+}
+
+static void gpu_info_json_escapes_strings(void **state)
+{
+    struct nvd_peer peer = {"<bus>", NVD_P2P_UNKNOWN};
+    struct nvd_gpu gpu = unknown_gpu();
+    snprintf(gpu.name, sizeof(gpu.name), "<Tesla> & \"K80\"");
+    snprintf(gpu.brand, sizeof(gpu.brand), "A&B");
+    snprintf(gpu.family, sizeof(gpu.family), "<f>");
+    gpu.peers = &peer;
+    gpu.peer_count = 1;
+    struct nvd_host host = {.driver_version = "1<2", .cuda_version = "8.0", .gpu_count = 1, .gpus = &gpu};
+    char *json = nvd_render_gpu_info_json(&host);
+
+    assert_non_null(strstr(json, "{\"Driver\":\"1\\u003c2\","));
+    assert_non_null(strstr(json, "\"Model\":\"\\u003cTesla\\u003e \\u0026 \\\"K80\\\"\","));
+    assert_non_null(strstr(json, "\"Topology\":[{\"BusID\":\"\\u003cbus\\u003e\",\"Link\":0}]"));
+    assert_non_null(strstr(json, "\"Family\":\"\\u003cf\\u003e\","));
+    assert_non_null(strstr(json, "\"Brand\":\"A\\u0026B\"}]}\n"));
+    free(json);
+}
+
+static void gpu_info_json_topology_links(void **state)
+{
+    struct nvd_peer peers[] = {
+        {"0000:01:00.0", NVD_P2P_SAME_BOARD},
+        {"0000:02:00.0", NVD_P2P_SINGLE_SWITCH},
+        {"0000:03:00.0", NVD_P2P_MULTIPLE_SWITCHES},
+        {"0000:04:00.0", NVD_P2P_HOST_BRIDGE},
+        {"0000:05:00.0", NVD_P2P_SAME_CPU},
+        {"0000:06:00.0", NVD_P2P_CROSS_CPU},
+        {"0000:07:00.0", NVD_P2P_UNKNOWN},
+    };
+    struct nvd_gpu gpu = unknown_gpu();
+    gpu.peers = peers;
+    gpu.peer_count = sizeof(peers) / sizeof(peers[0]);
+    struct nvd_host host = {.driver_version = "375.66", .cuda_version = "8.0", .gpu_count = 1, .gpus = &gpu};
+    char *json = nvd_render_gpu_info_json(&host);
+
+    assert_non_null(strstr(json,
+        "\"Topology\":[{\"BusID\":\"0000:01:00.0\",\"Link\":6},{\"BusID\":\"0000:02:00.0\",\"Link\":5},"
+        "{\"BusID\":\"0000:03:00.0\",\"Link\":4},{\"BusID\":\"0000:04:00.0\",\"Link\":3},"
+        "{\"BusID\":\"0000:05:00.0\",\"Link\":2},{\"BusID\":\"0000:06:00.0\",\"Link\":1},"
+        "{\"BusID\":\"0000:07:00.0\",\"Link\":0}],\"Family\":null,"));
     free(json);
 }
 
@@ -191,6 +265,53 @@ static void gpu_info_json_no_gpus(void **state)
     char *json = nvd_render_gpu_info_json(&host);
 
     assert_string_equal(json, "{\"Version\":{\"Driver\":\"375.66\",\"CUDA\":null},\"Devices\":[]}\n");
+    free(json);
+}
+
+static void gpu_status_json_all_unknown(void **state)
+{
+    struct nvd_gpu gpu = unknown_gpu();
+    struct nvd_gpu_status st = unknown_status();
+    struct nvd_host host = {.driver_version = "375.66", .gpu_count = 1, .gpus = &gpu};
+    char *json = nvd_render_gpu_status_json(&host, &st);
+
+    assert_string_equal(json,
+        "{\"Devices\":[{\"Power\":null,\"Temperature\":null,"
+        "\"Utilization\":{\"GPU\":null,\"Memory\":null,\"Encoder\":null,\"Decoder\":null},"
+        "\"Memory\":{\"GlobalUsed\":null,\"ECCErrors\":{\"L1Cache\":null,\"L2Cache\":null,\"Global\":null}},"
+        "\"Clocks\":{\"Cores\":null,\"Memory\":null},"
+        "\"PCI\":{\"BAR1Used\":null,\"Throughput\":{\"RX\":null,\"TX\":null}},"
+        "\"Processes\":null}]}\n");
+    free(json);
+}
+
+static void gpu_status_json_processes(void **state)
+{
+    struct nvd_process processes[] = {
+        {1, "a", NVD_UNKNOWN},
+        {4294967295u, "<x> & y", 0},
+        {3, "", 7},
+    };
+    struct nvd_gpu gpu = unknown_gpu();
+    struct nvd_gpu_status st = unknown_status();
+    st.processes = processes;
+    st.process_count = 3;
+    struct nvd_host host = {.driver_version = "375.66", .gpu_count = 1, .gpus = &gpu};
+    char *json = nvd_render_gpu_status_json(&host, &st);
+
+    assert_non_null(strstr(json,
+        "\"Processes\":[{\"PID\":1,\"Name\":\"a\",\"MemoryUsed\":null},"
+        "{\"PID\":4294967295,\"Name\":\"\\u003cx\\u003e \\u0026 y\",\"MemoryUsed\":0},"
+        "{\"PID\":3,\"Name\":\"\",\"MemoryUsed\":7}]}]}\n"));
+    free(json);
+}
+
+static void gpu_status_json_no_gpus(void **state)
+{
+    struct nvd_host host = {.driver_version = "375.66"};
+    char *json = nvd_render_gpu_status_json(&host, NULL);
+
+    assert_string_equal(json, "{\"Devices\":[]}\n");
     free(json);
 }
 
@@ -208,8 +329,16 @@ int main(void)
         cmocka_unit_test(docker_cli_json_golden),
         cmocka_unit_test(docker_cli_with_dev_root),
         cmocka_unit_test(docker_cli_empty_arrays),
-        cmocka_unit_test(gpu_info_json_skeleton),
+        cmocka_unit_test(gpu_info_json_golden),
+        cmocka_unit_test(gpu_status_json_golden),
+        cmocka_unit_test(gpu_info_json_all_unknown),
+        cmocka_unit_test(gpu_info_json_zero_values),
+        cmocka_unit_test(gpu_info_json_escapes_strings),
+        cmocka_unit_test(gpu_info_json_topology_links),
         cmocka_unit_test(gpu_info_json_no_gpus),
+        cmocka_unit_test(gpu_status_json_all_unknown),
+        cmocka_unit_test(gpu_status_json_processes),
+        cmocka_unit_test(gpu_status_json_no_gpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
