@@ -1,41 +1,63 @@
 /*
- * host_cache.c: the driver and GPUs that the daemon serves, discovered once
- * and shared by reference. When discovery fails (no driver yet, or a driver
- * being upgraded), every request that needs the driver tries again, so the
- * daemon recovers without a restart.
+ * host_cache.c: the driver (NVML) and the GPUs that the daemon serves.
+ *
+ * Discovery runs at start, after SIGHUP and after a driver change, and its
+ * result, the host, stays cached in between. NVML is open only while
+ * requests need it, because a process with NVML open keeps /dev/nvidiactl
+ * open, and that keeps a driver upgrade from unloading the kernel module.
+ * A thread closes NVML once no request used it for driver_idle_ms. SIGHUP
+ * closes it at once and drops the host.
+ *
+ * A driver installer always rewrites the root's etc/ld.so.cache, so every
+ * request that needs the driver compares that file's stat() with the one
+ * taken at discovery, and discovers again when it changed. ldconfig runs
+ * for other packages too, and each such run costs one discovery. Requests
+ * hold references, so a request that started with the old driver finishes
+ * with it, and the old NVML closes when the last of them ends.
  */
+#include <string.h>
+#include <sys/stat.h>
+
 #include "plugin.h"
 #include "util.h"
 
-/*
- * Return the current host with a new reference, discovering it first when
- * needed. Discovery runs under host_lock, so concurrent requests wait for
- * one discovery instead of starting their own.
- */
-struct plugin_host *plugin_host_acquire(struct plugin *plugin, nvd_error **err)
+static long long monotonic_ms(void)
 {
-    struct plugin_host *ref;
+    struct timespec now;
 
-    pthread_mutex_lock(&plugin->host_lock);
-    ref = plugin->host;
-    if (!ref) {
-        /* TODO: also rediscover when the root's etc/ld.so.cache changes (driver upgrade). */
-        struct nvd_host *host = nvd_host_discover(plugin->opts.driver_root,
-                                                  flags_dev_root(&plugin->opts), err);
-        if (!host) {
-            pthread_mutex_unlock(&plugin->host_lock);
-            return NULL;
-        }
-        ref = nvd_xmalloc(sizeof(*ref));
-        ref->host = host;
-        atomic_init(&ref->refs, 1);
-        plugin->host = ref;
-        nvd_log("Discovered driver %s with %zu GPUs under %s",
-                host->driver_version, host->gpu_count, plugin->opts.driver_root);
-    }
-    atomic_fetch_add(&ref->refs, 1);
-    pthread_mutex_unlock(&plugin->host_lock);
-    return ref;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Read the identity of the file at path. A missing file has exists == false. */
+static void ldcache_stamp_read(const char *path, struct ldcache_stamp *stamp)
+{
+    struct stat st;
+
+    memset(stamp, 0, sizeof(*stamp));
+    if (stat(path, &st) < 0)
+        return;
+    stamp->exists = true;
+    stamp->dev = st.st_dev;
+    stamp->ino = st.st_ino;
+    stamp->size = st.st_size;
+    stamp->mtime = st.st_mtim;
+    stamp->ctime = st.st_ctim;
+}
+
+static bool timespec_equal(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldcache_stamp *b)
+{
+    if (a->exists != b->exists)
+        return false;
+    if (!a->exists)
+        return true;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           timespec_equal(a->mtime, b->mtime) && timespec_equal(a->ctime, b->ctime);
 }
 
 void plugin_host_release(struct plugin_host *ref)
@@ -46,12 +68,239 @@ void plugin_host_release(struct plugin_host *ref)
     }
 }
 
-void plugin_host_forget(struct plugin *plugin)
+/* Shut down NVML of a driver whose last reference is gone, and free it. */
+static void driver_free(struct plugin_driver *driver)
 {
-    pthread_mutex_lock(&plugin->host_lock);
-    struct plugin_host *ref = plugin->host;
-    plugin->host = NULL;
-    pthread_mutex_unlock(&plugin->host_lock);
-    if (ref)
-        plugin_host_release(ref);
+    if (!driver)
+        return;
+    nvd_driver_close(driver->driver);
+    plugin_host_release(driver->host_ref);
+    free(driver);
+}
+
+/*
+ * Make a driver of the open NVML handle for the current host and make it
+ * current, with the plugin's reference. Called with driver_lock held.
+ */
+static void install_driver_locked(struct plugin *plugin, nvd_driver *handle)
+{
+    struct plugin_driver *driver = nvd_xcalloc(1, sizeof(*driver));
+
+    atomic_fetch_add(&plugin->host->refs, 1);
+    driver->driver = handle;
+    driver->host_ref = plugin->host;
+    driver->host = plugin->host->host;
+    driver->plugin = plugin;
+    driver->refs = 1;
+    plugin->driver = driver;
+    plugin->driver_used_ms = monotonic_ms();
+    pthread_cond_signal(&plugin->driver_wake);
+}
+
+/*
+ * Drop the plugin's references to the current driver and host. Returns the
+ * driver when that was its last reference, for the caller to free after
+ * releasing driver_lock, or NULL. Called with driver_lock held.
+ */
+static struct plugin_driver *detach_locked(struct plugin *plugin)
+{
+    struct plugin_driver *driver = plugin->driver;
+
+    plugin->driver = NULL;
+    if (plugin->host) {
+        plugin_host_release(plugin->host);
+        plugin->host = NULL;
+    }
+    if (driver && --driver->refs == 0)
+        return driver;
+    return NULL;
+}
+
+/*
+ * Discover the driver and its GPUs and make the result current, with NVML
+ * left open. stamp is etc/ld.so.cache as it was before discovery started,
+ * so a change during discovery triggers another one. Called with
+ * driver_lock held and no current host.
+ */
+static int discover_locked(struct plugin *plugin, const struct ldcache_stamp *stamp,
+                           nvd_error **err)
+{
+    const struct plugin_options *opts = &plugin->opts;
+    bool fresh = plugin->fresh_discovery;
+
+    /* Retries after a failure stay quiet: each failed request logs its own error. */
+    plugin->fresh_discovery = false;
+    if (fresh) {
+        plugin_load_uvm(opts);
+        nvd_log("Loading NVIDIA management library");
+    }
+    nvd_driver *handle = nvd_driver_open(opts->driver_root, err);
+    if (!handle)
+        return -1;
+    if (fresh)
+        nvd_log("Discovering GPU devices");
+    struct nvd_host *host = nvd_host_discover_with(handle, opts->driver_root,
+                                                   flags_dev_root(opts), err);
+    if (!host) {
+        nvd_driver_close(handle);
+        return -1;
+    }
+
+    struct plugin_host *ref = nvd_xmalloc(sizeof(*ref));
+    ref->host = host;
+    atomic_init(&ref->refs, 1);
+    plugin->host = ref;
+    plugin->ldcache = *stamp;
+    install_driver_locked(plugin, handle);
+
+    if (plugin->known_version[0] && strcmp(plugin->known_version, host->driver_version) != 0)
+        nvd_log("Driver changed: %s -> %s", plugin->known_version, host->driver_version);
+    nvd_log("Discovered driver %s with %zu GPUs under %s",
+            host->driver_version, host->gpu_count, opts->driver_root);
+    snprintf(plugin->known_version, sizeof(plugin->known_version), "%s", host->driver_version);
+    return 0;
+}
+
+/*
+ * Make sure a current host exists, and NVML is open when need_nvml: drop
+ * the host when etc/ld.so.cache changed, discover when there is no host,
+ * open NVML when it was closed. Called with driver_lock held. *stale
+ * receives a replaced driver for the caller to free after unlocking.
+ */
+static int refresh_locked(struct plugin *plugin, const struct ldcache_stamp *stamp,
+                          bool need_nvml, struct plugin_driver **stale, nvd_error **err)
+{
+    if (plugin->host && !ldcache_stamp_equal(stamp, &plugin->ldcache)) {
+        nvd_log("%s changed: discovering the driver again", plugin->ldcache_path);
+        *stale = detach_locked(plugin);
+        plugin->fresh_discovery = true;
+    }
+    if (!plugin->host)
+        return discover_locked(plugin, stamp, err);
+    if (need_nvml && !plugin->driver) {
+        nvd_driver *handle = nvd_driver_open(plugin->opts.driver_root, err);
+        if (!handle)
+            return -1;
+        install_driver_locked(plugin, handle);
+    }
+    return 0;
+}
+
+struct plugin_host *plugin_host_acquire(struct plugin *plugin, nvd_error **err)
+{
+    struct plugin_driver *stale = NULL;
+    struct plugin_host *ref = NULL;
+    struct ldcache_stamp stamp;
+
+    ldcache_stamp_read(plugin->ldcache_path, &stamp);
+    pthread_mutex_lock(&plugin->driver_lock);
+    if (refresh_locked(plugin, &stamp, false, &stale, err) == 0) {
+        ref = plugin->host;
+        atomic_fetch_add(&ref->refs, 1);
+    }
+    pthread_mutex_unlock(&plugin->driver_lock);
+    driver_free(stale);
+    return ref;
+}
+
+struct plugin_driver *plugin_driver_acquire(struct plugin *plugin, nvd_error **err)
+{
+    struct plugin_driver *stale = NULL;
+    struct plugin_driver *ref = NULL;
+    struct ldcache_stamp stamp;
+
+    ldcache_stamp_read(plugin->ldcache_path, &stamp);
+    pthread_mutex_lock(&plugin->driver_lock);
+    if (refresh_locked(plugin, &stamp, true, &stale, err) == 0) {
+        ref = plugin->driver;
+        ref->refs++;
+    }
+    pthread_mutex_unlock(&plugin->driver_lock);
+    driver_free(stale);
+    return ref;
+}
+
+void plugin_driver_release(struct plugin_driver *ref)
+{
+    struct plugin *plugin = ref->plugin;
+    bool last;
+
+    pthread_mutex_lock(&plugin->driver_lock);
+    plugin->driver_used_ms = monotonic_ms();
+    last = --ref->refs == 0;
+    pthread_mutex_unlock(&plugin->driver_lock);
+    if (last)
+        driver_free(ref);
+}
+
+void plugin_driver_reset(struct plugin *plugin)
+{
+    pthread_mutex_lock(&plugin->driver_lock);
+    struct plugin_driver *stale = detach_locked(plugin);
+    plugin->fresh_discovery = true;
+    pthread_mutex_unlock(&plugin->driver_lock);
+    driver_free(stale);
+}
+
+/*
+ * Run the idle-close thread: wait until the current driver has been
+ * unused for driver_idle_ms, then close it unless a request uses it.
+ */
+static void *idle_close_main(void *arg)
+{
+    struct plugin *plugin = arg;
+
+    pthread_mutex_lock(&plugin->driver_lock);
+    while (!plugin->stopping) {
+        struct plugin_driver *driver = plugin->driver;
+        if (!driver) {
+            pthread_cond_wait(&plugin->driver_wake, &plugin->driver_lock);
+            continue;
+        }
+
+        long long now = monotonic_ms();
+        long long due = plugin->driver_used_ms + plugin->driver_idle_ms;
+        if (driver->refs > 1) {
+            /* In use: its release sets driver_used_ms, so look again later. */
+            due = now + plugin->driver_idle_ms;
+        } else if (now >= due) {
+            plugin->driver = NULL;
+            pthread_mutex_unlock(&plugin->driver_lock);
+            driver_free(driver);
+            pthread_mutex_lock(&plugin->driver_lock);
+            continue;
+        }
+
+        struct timespec deadline = {
+            .tv_sec = (time_t)(due / 1000),
+            .tv_nsec = (long)(due % 1000) * 1000000L,
+        };
+        pthread_cond_timedwait(&plugin->driver_wake, &plugin->driver_lock, &deadline);
+    }
+    pthread_mutex_unlock(&plugin->driver_lock);
+    return NULL;
+}
+
+int plugin_driver_start_idle_close(struct plugin *plugin, nvd_error **err)
+{
+    int rc = pthread_create(&plugin->idle_thread, NULL, idle_close_main, plugin);
+
+    if (rc != 0)
+        return nvd_error_sys(err, rc, "failed to start the thread that closes the idle driver");
+    plugin->idle_thread_started = true;
+    return 0;
+}
+
+/* Stop the idle-close thread and close the driver. plugin_destroy() calls it. */
+void plugin_driver_shutdown(struct plugin *plugin)
+{
+    pthread_mutex_lock(&plugin->driver_lock);
+    plugin->stopping = true;
+    pthread_cond_signal(&plugin->driver_wake);
+    pthread_mutex_unlock(&plugin->driver_lock);
+    if (plugin->idle_thread_started) {
+        pthread_join(plugin->idle_thread, NULL);
+        plugin->idle_thread_started = false;
+    }
+    plugin_driver_reset(plugin);
 }

@@ -3,6 +3,7 @@
  * address syntax, as 1.0's -l did; the Unix socket replaces a stale socket
  * file left by a daemon that did not exit cleanly.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -66,6 +67,22 @@ int listen_split_address(const char *address, char *host, size_t host_size,
     return 0;
 }
 
+/*
+ * Set err as nvd_error_sys() does, with the system's reason starting in
+ * lower case as Go prints it: "listen tcp 127.0.0.1:3476: bind: address
+ * already in use" is nvidia-docker 1.0's log line.
+ */
+static int listen_error(nvd_error **err, int errnum, const char *network, const char *address,
+                        const char *call)
+{
+    nvd_error_sys(err, errnum, "listen %s %s: %s", network, address, call);
+    if (err && *err) {
+        size_t reason = strlen((*err)->msg) - strlen(strerror(errnum));
+        (*err)->msg[reason] = (char)tolower((unsigned char)(*err)->msg[reason]);
+    }
+    return -1;
+}
+
 /* Create a socket bound to addr and listening; -1 with err set on failure. */
 static int listen_on(const char *address, const struct sockaddr *addr, socklen_t addr_len,
                      nvd_error **err)
@@ -75,15 +92,15 @@ static int listen_on(const char *address, const struct sockaddr *addr, socklen_t
     cleanup_close int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
     if (fd < 0)
-        return nvd_error_sys(err, errno, "listen tcp %s: socket", address);
+        return listen_error(err, errno, "tcp", address, "socket");
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     /* An IPv6 wildcard also accepts IPv4 connections, as Go's ":port" does. */
     if (addr->sa_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
     if (bind(fd, addr, addr_len) < 0)
-        return nvd_error_sys(err, errno, "listen tcp %s: bind", address);
+        return listen_error(err, errno, "tcp", address, "bind");
     if (listen(fd, SOMAXCONN) < 0)
-        return nvd_error_sys(err, errno, "listen tcp %s: listen", address);
+        return listen_error(err, errno, "tcp", address, "listen");
     int listen_fd = fd;
     fd = -1;
     return listen_fd;
@@ -206,13 +223,13 @@ int listen_unix(const char *path, nvd_error **err)
 
     cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return nvd_error_sys(err, errno, "listen unix %s: socket", path);
+        return listen_error(err, errno, "unix", path, "socket");
     if (bind(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0)
-        return nvd_error_sys(err, errno, "listen unix %s: bind", path);
+        return listen_error(err, errno, "unix", path, "bind");
     if (listen(fd, SOMAXCONN) < 0) {
         int saved = errno;
         unlink(path);
-        return nvd_error_sys(err, saved, "listen unix %s: listen", path);
+        return listen_error(err, saved, "unix", path, "listen");
     }
     int listen_fd = fd;
     fd = -1;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "plugin.h"
+#include "reject_log.h"
 #include "server.h"
 #include "util.h"
 
@@ -31,10 +32,8 @@ static long long monotonic_ms(void)
 static void discover_at_start(struct plugin *plugin)
 {
     cleanup_error nvd_error *err = NULL;
-
-    nvd_log("Loading NVIDIA management library");
-    nvd_log("Discovering GPU devices");
     struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+
     if (!ref) {
         nvd_log_error("%s", err->msg);
         nvd_log("Serving without the driver: each request that needs it retries the discovery");
@@ -42,6 +41,31 @@ static void discover_at_start(struct plugin *plugin)
     }
     plugin_host_release(ref);
 }
+
+/*
+ * The REST API: any local user may connect, so one client address may hold
+ * at most 64 connections. 512 connections bound the request memory at
+ * 8 MiB (SERVER_CONNECTION_MEMORY each) and, with the plugin API's 64,
+ * stay below the usual limit of 1024 open files.
+ */
+static const struct server_config rest_config = {
+    .name = "remote API",
+    .dispatch = rest_dispatch,
+    .clean_paths = true,
+    .thread_pool = true,
+    .connection_limit = 512,
+    .per_ip_limit = 64,
+};
+
+/* The volume plugin API: only Docker (root) connects, and a volume build may take seconds. */
+static const struct server_config volume_config = {
+    .name = "plugin API",
+    .dispatch = volume_api_dispatch,
+    .clean_paths = false,
+    .thread_pool = false,
+    .connection_limit = 64,
+    .per_ip_limit = 0,
+};
 
 /* Create the directories, listen on both addresses and start both servers. */
 static int start_servers(struct plugin *plugin, struct server *rest, struct server *volume,
@@ -68,12 +92,12 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
         unlink(plugin->socket_path);
         return -1;
     }
-    if (server_start(volume, plugin, "plugin API", unix_fd, volume_api_dispatch, err) < 0) {
+    if (server_start(volume, plugin, &volume_config, unix_fd, err) < 0) {
         close(tcp_fd);
         unlink(plugin->socket_path);
         return -1;
     }
-    if (server_start(rest, plugin, "remote API", tcp_fd, rest_dispatch, err) < 0) {
+    if (server_start(rest, plugin, &rest_config, tcp_fd, err) < 0) {
         server_stop(volume);
         unlink(plugin->socket_path);
         return -1;
@@ -83,8 +107,8 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
 
 /*
  * Wait for SIGINT or SIGTERM, which the caller blocked in every thread.
- * SIGHUP drops the discovered driver, so that the next request loads the
- * driver again (after an upgrade, for instance).
+ * SIGHUP closes the driver and drops the discovered GPUs, so that the next
+ * request discovers them again (after a driver upgrade, for instance).
  */
 static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
 {
@@ -93,10 +117,11 @@ static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
         if (sigwait(signals, &signo) != 0)
             continue;
         if (signo == SIGHUP) {
-            nvd_log("Received SIGHUP: the next request that needs the driver discovers it again");
-            plugin_host_forget(plugin);
+            nvd_log("Received SIGHUP: closing the driver; the next request discovers it again");
+            plugin_driver_reset(plugin);
             continue;
         }
+        nvd_log("Received %s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
         return;
     }
 }
@@ -153,6 +178,8 @@ int main(int argc, char **argv)
 
     /* Block the signals before any thread starts, so every thread inherits the mask. */
     signal(SIGPIPE, SIG_IGN);
+    /* An inherited SIG_IGN would reap nvidia-modprobe before the daemon reads its status. */
+    signal(SIGCHLD, SIG_DFL);
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
@@ -168,6 +195,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (plugin_driver_start_idle_close(&plugin, &err) < 0) {
+        nvd_log_error("%s", err->msg);
+        plugin_destroy(&plugin);
+        return 1;
+    }
     discover_at_start(&plugin);
     if (start_servers(&plugin, &rest, &volume, &err) < 0) {
         nvd_log_error("%s", err->msg);
@@ -179,6 +211,7 @@ int main(int argc, char **argv)
     stop_servers(&rest, &volume);
     if (unlink(plugin.socket_path) < 0 && errno != ENOENT)
         nvd_log_error("failed to remove the socket %s: %s", plugin.socket_path, strerror(errno));
+    reject_log_flush();
     nvd_log("Successfully terminated");
     if (rest.daemon || volume.daemon)
         return 0;   /* request threads still run and use the state */

@@ -2,18 +2,31 @@
 #include <string.h>
 
 #include "plugin.h"
+#include "util.h"
 
 void plugin_init(struct plugin *plugin, const struct plugin_options *opts)
 {
+    pthread_condattr_t attr;
+
     memset(plugin, 0, sizeof(*plugin));
     plugin->opts = *opts;
-    pthread_mutex_init(&plugin->host_lock, NULL);
+    plugin->driver_idle_ms = PLUGIN_DRIVER_IDLE_MS;
+    plugin->ldcache_path = nvd_path_join(opts->driver_root, "/etc/ld.so.cache");
+    plugin->fresh_discovery = true;
+    pthread_mutex_init(&plugin->driver_lock, NULL);
+    /* The idle-close thread waits for deadlines on the monotonic clock. */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&plugin->driver_wake, &attr);
+    pthread_condattr_destroy(&attr);
     pthread_mutex_init(&plugin->volume_lock, NULL);
 }
 
 void plugin_destroy(struct plugin *plugin)
 {
-    plugin_host_forget(plugin);
-    pthread_mutex_destroy(&plugin->host_lock);
+    plugin_driver_shutdown(plugin);
+    pthread_mutex_destroy(&plugin->driver_lock);
+    pthread_cond_destroy(&plugin->driver_wake);
     pthread_mutex_destroy(&plugin->volume_lock);
+    free(plugin->ldcache_path);
 }

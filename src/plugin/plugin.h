@@ -12,12 +12,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "flags.h"
 #include "nvd.h"
 
 /* Name of the Unix socket in the -s directory; Docker names the plugin after it. */
 #define PLUGIN_SOCKET_NAME "nvidia-docker.sock"
+
+/*
+ * How long NVML stays open after the last request that used it, in ms.
+ * Long enough that a burst of requests shares one NVML initialisation,
+ * short enough that a driver upgrade soon finds /dev/nvidiactl unused.
+ */
+#define PLUGIN_DRIVER_IDLE_MS 5000
 
 /* Maximum size of a request body, in bytes. Docker's volume requests are far smaller. */
 #define PLUGIN_BODY_MAX (64 * 1024)
@@ -35,19 +43,62 @@ struct plugin_host {
     atomic_uint refs;
 };
 
+/*
+ * An open driver (NVML) and the host it serves. The plugin keeps one
+ * reference while the driver is current, and each request that calls NVML
+ * takes one more. NVML closes when the last reference goes.
+ */
+struct plugin_driver {
+    nvd_driver *driver;
+    const struct nvd_host *host;    /* host_ref->host */
+    struct plugin_host *host_ref;
+    struct plugin *plugin;
+    unsigned refs;                  /* guarded by plugin->driver_lock */
+};
+
+/* The stat() fields of the driver root's etc/ld.so.cache that a rewrite changes. */
+struct ldcache_stamp {
+    bool exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    struct timespec ctime;
+};
+
 /* The daemon's state, shared by every request thread. */
 struct plugin {
     struct plugin_options opts;
     char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-    pthread_mutex_t host_lock;      /* guards host and serializes discovery */
-    struct plugin_host *host;       /* NULL before discovery succeeds and after SIGHUP */
+    long long driver_idle_ms;       /* ms unused before NVML closes; tests shorten it */
+    char *ldcache_path;             /* <driver root>/etc/ld.so.cache */
+
+    /*
+     * driver_lock guards the fields up to the next blank line and
+     * serializes discovery. driver_wake wakes the thread that closes an
+     * idle driver (host_cache.c).
+     */
+    pthread_mutex_t driver_lock;
+    pthread_cond_t driver_wake;
+    struct plugin_host *host;       /* NULL before discovery, after SIGHUP or a driver change */
+    struct plugin_driver *driver;   /* NULL while NVML is closed */
+    long long driver_used_ms;       /* monotonic time when a request last used the driver */
+    struct ldcache_stamp ldcache;   /* etc/ld.so.cache when the host was discovered */
+    char known_version[NVD_VERSION_MAX]; /* last discovered driver version, "" before any */
+    bool fresh_discovery;           /* the next discovery follows start, SIGHUP or a driver
+                                       change: it logs its steps and runs nvidia-modprobe */
+    bool stopping;                  /* plugin_destroy() runs: the idle-close thread ends */
+
+    bool idle_thread_started;
+    pthread_t idle_thread;
 
     pthread_mutex_t volume_lock;    /* serializes volume creation and removal */
 };
 
 /* One HTTP request, complete with its body. */
 struct request {
+    const char *client;          /* "address:port" for TCP, "" for the Unix socket */
     const char *method;
     const char *path;            /* decoded, without the query string */
     const char *query;           /* raw text after "?", or "" */
@@ -64,6 +115,7 @@ struct reply {
     char *owned_body;
     const char *static_body;
     size_t length;
+    char *location;              /* Location header of a redirect, owned; NULL for none */
 };
 
 typedef void (*route_handler)(struct plugin *plugin, const struct request *req,
@@ -80,18 +132,37 @@ struct route {
 void plugin_init(struct plugin *plugin, const struct plugin_options *opts);
 void plugin_destroy(struct plugin *plugin);
 
-/* --- host_cache.c: the discovered driver and GPUs */
+/* --- host_cache.c: the driver and the discovered GPUs */
 
 /*
  * Return the current host with a new reference, running discovery first
- * when no discovery has succeeded yet. The caller releases the reference
- * with plugin_host_release().
+ * when there is no current host: at start, after SIGHUP, after a failed
+ * discovery, or when the driver root's etc/ld.so.cache changed (a driver
+ * upgrade). The caller releases the reference with plugin_host_release().
  */
 struct plugin_host *plugin_host_acquire(struct plugin *plugin, nvd_error **err);
 void plugin_host_release(struct plugin_host *ref);
 
-/* Drop the current host, so that the next request discovers the driver again. */
-void plugin_host_forget(struct plugin *plugin);
+/*
+ * Return the driver, opening NVML when it is closed, with a new reference
+ * and the host it serves (discovered first as plugin_host_acquire() does).
+ * NVML stays open at least until plugin_driver_release(), even when SIGHUP
+ * or a driver change replaces the driver meanwhile.
+ */
+struct plugin_driver *plugin_driver_acquire(struct plugin *plugin, nvd_error **err);
+void plugin_driver_release(struct plugin_driver *ref);
+
+/*
+ * Close NVML now unless a request uses it, and drop the host, so that the
+ * next request discovers the driver again (SIGHUP).
+ */
+void plugin_driver_reset(struct plugin *plugin);
+
+/* Start the thread that closes NVML once no request used it for driver_idle_ms. */
+int plugin_driver_start_idle_close(struct plugin *plugin, nvd_error **err);
+
+/* Stop the idle-close thread and close NVML; plugin_destroy() calls it. */
+void plugin_driver_shutdown(struct plugin *plugin);
 
 static inline void plugin_host_release_ptr(struct plugin_host **ref)
 {
@@ -99,6 +170,22 @@ static inline void plugin_host_release_ptr(struct plugin_host **ref)
         plugin_host_release(*ref);
 }
 #define cleanup_host __attribute__((cleanup(plugin_host_release_ptr)))
+
+static inline void plugin_driver_release_ptr(struct plugin_driver **ref)
+{
+    if (*ref)
+        plugin_driver_release(*ref);
+}
+#define cleanup_driver __attribute__((cleanup(plugin_driver_release_ptr)))
+
+/* --- modprobe.c: the nvidia-uvm kernel module */
+
+/*
+ * Run nvidia-modprobe -u -c=0 from the driver root's binary directories
+ * when <dev root>/dev/nvidia-uvm is missing, as nvidia-docker 1.0 did at
+ * start. A missing or failing nvidia-modprobe is logged, not returned.
+ */
+void plugin_load_uvm(const struct plugin_options *opts);
 
 /* --- reply.c: reply builders */
 
@@ -112,6 +199,15 @@ void reply_owned(struct reply *reply, unsigned status, const char *content_type,
 void reply_error(struct reply *reply, unsigned status, const char *message);
 /* Set reply to Go's 404 reply, "404 page not found\n". */
 void reply_not_found(struct reply *reply);
+/*
+ * Set reply to Go's 301 redirect to the canonical form of path (see
+ * path_clean.h), keeping query (raw, "" for none). A GET reply has Go's
+ * short HTML body.
+ */
+void reply_redirect(struct reply *reply, const char *method, const char *path,
+                    const char *query);
+/* Free what reply owns. */
+void reply_clear(struct reply *reply);
 
 /* Find the route for method and path in routes[0..count), or NULL. */
 const struct route *route_find(const struct route *routes, size_t count,

@@ -54,6 +54,27 @@ static bool component_equals(const char *src, size_t len, const char *key)
     return n == (ssize_t)key_len && memcmp(decoded, key, key_len) == 0;
 }
 
+/*
+ * Return a new string of the n decoded bytes of value with each NUL byte
+ * written as the four characters "\x00", and free value. A C string
+ * cannot carry a NUL, and cutting the value there would turn "0%00x" into
+ * the valid device "0".
+ */
+static char *spell_nul_bytes(char *value, size_t n)
+{
+    struct nvd_buf b = {0};
+
+    nvd_buf_puts(&b, "");
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] == '\0')
+            nvd_buf_puts(&b, "\\x00");
+        else
+            nvd_buf_append(&b, &value[i], 1);
+    }
+    free(value);
+    return nvd_buf_steal(&b);
+}
+
 char *query_get(const char *query, const char *key)
 {
     const char *pair = query;
@@ -71,6 +92,8 @@ char *query_get(const char *query, const char *key)
             char *out = nvd_xmalloc(value_len + 1);
             ssize_t n = query_unescape(value, value_len, out);
             out[n] = '\0';
+            if (memchr(out, '\0', (size_t)n))
+                return spell_nul_bytes(out, (size_t)n);
             return out;
         }
         pair = next;

@@ -20,7 +20,7 @@ ssize_t query_unescape(const char *src, size_t len, char *out);
  * in query (the text after "?"), or NULL when there is none. Pairs are
  * separated by "&" or ";". As in Go's url.ParseQuery, a pair whose name or
  * value has a bad escape is skipped, and "key" without "=" has the empty
- * value.
+ * value. A NUL byte ("%00") in the value comes out as the text "\x00".
  */
 char *query_get(const char *query, const char *key);
 

@@ -17,11 +17,9 @@ static void reply_failure(struct reply *reply, const struct request *req, const 
 {
     unsigned status = err->kind == NVD_ERR_INVALID ? 400 : 500;
 
+    /* server.c logs every 4xx reply with its reason, rate-limited. */
     if (status == 500)
         nvd_log_error("%s %s: %s", req->method, req->path, err->msg);
-    else
-        nvd_log("Rejected %s %s%s%s: %s", req->method, req->path,
-                req->query[0] ? "?" : "", req->query, err->msg);
     reply_error(reply, status, err->msg);
 }
 
@@ -129,8 +127,15 @@ static void handle_docker_cli_json(struct plugin *plugin, const struct request *
     reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_json, CONTENT_TYPE_JSON);
 }
 
-static void handle_gpu_info_json(struct plugin *plugin, const struct request *req,
-                                 struct reply *reply)
+/*
+ * Reply with render's output for the discovered host (its start-up
+ * snapshot, driver and CUDA versions included). render returns NULL only
+ * when it fails, which is a 500.
+ */
+static void reply_host_render(struct plugin *plugin, const struct request *req,
+                              struct reply *reply,
+                              char *(*render)(const struct nvd_host *),
+                              const char *content_type)
 {
     cleanup_error nvd_error *err = NULL;
     cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
@@ -139,14 +144,82 @@ static void handle_gpu_info_json(struct plugin *plugin, const struct request *re
         reply_failure(reply, req, err);
         return;
     }
-    reply_owned(reply, 200, CONTENT_TYPE_JSON, nvd_render_gpu_info_json(ref->host));
+    char *body = render(ref->host);
+    if (!body) {
+        nvd_log_error("%s %s: failed to render the reply", req->method, req->path);
+        reply_error(reply, 500, "failed to render the reply");
+        return;
+    }
+    reply_owned(reply, 200, content_type, body);
+}
+
+static void handle_gpu_info_text(struct plugin *plugin, const struct request *req,
+                                 struct reply *reply)
+{
+    reply_host_render(plugin, req, reply, nvd_render_gpu_info_text, CONTENT_TYPE_TEXT);
+}
+
+static void handle_gpu_info_json(struct plugin *plugin, const struct request *req,
+                                 struct reply *reply)
+{
+    reply_host_render(plugin, req, reply, nvd_render_gpu_info_json, CONTENT_TYPE_JSON);
+}
+
+static void handle_mesos_cli(struct plugin *plugin, const struct request *req,
+                             struct reply *reply)
+{
+    reply_host_render(plugin, req, reply, nvd_render_mesos_cli, CONTENT_TYPE_TEXT);
+}
+
+/*
+ * Read every GPU's live status through NVML and reply with render's
+ * output. A failed read (any NVML error but "not supported") is a 500
+ * with the library's message, as in 1.0.
+ */
+static void reply_status_render(struct plugin *plugin, const struct request *req,
+                                struct reply *reply,
+                                char *(*render)(const struct nvd_host *,
+                                                const struct nvd_gpu_status *),
+                                const char *content_type)
+{
+    cleanup_error nvd_error *err = NULL;
+    cleanup_driver struct plugin_driver *driver = plugin_driver_acquire(plugin, &err);
+
+    if (!driver) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    struct nvd_gpu_status *status = nvd_status_read(driver->driver, driver->host, &err);
+    if (!status) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    char *body = render(driver->host, status);
+    nvd_status_free(status, driver->host->gpu_count);
+    reply_owned(reply, 200, content_type, body);
+}
+
+static void handle_gpu_status_text(struct plugin *plugin, const struct request *req,
+                                   struct reply *reply)
+{
+    reply_status_render(plugin, req, reply, nvd_render_gpu_status_text, CONTENT_TYPE_TEXT);
+}
+
+static void handle_gpu_status_json(struct plugin *plugin, const struct request *req,
+                                   struct reply *reply)
+{
+    reply_status_render(plugin, req, reply, nvd_render_gpu_status_json, CONTENT_TYPE_JSON);
 }
 
 /* The REST routes, without the "/v1.0" prefix that each also has. */
 static const struct route rest_routes[] = {
     {"GET", "/docker/cli", handle_docker_cli_text},
     {"GET", "/docker/cli/json", handle_docker_cli_json},
+    {"GET", "/gpu/info", handle_gpu_info_text},
     {"GET", "/gpu/info/json", handle_gpu_info_json},
+    {"GET", "/gpu/status", handle_gpu_status_text},
+    {"GET", "/gpu/status/json", handle_gpu_status_json},
+    {"GET", "/mesos/cli", handle_mesos_cli},
 };
 
 void rest_dispatch(struct plugin *plugin, const struct request *req, struct reply *reply)
@@ -160,7 +233,6 @@ void rest_dispatch(struct plugin *plugin, const struct request *req, struct repl
     const struct route *route = route_find(rest_routes, sizeof(rest_routes) / sizeof(rest_routes[0]),
                                            req->method, path);
     if (!route) {
-        nvd_log("Rejected %s %s on the remote API: no such route (404)", req->method, req->path);
         reply_not_found(reply);
         return;
     }

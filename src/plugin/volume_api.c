@@ -370,7 +370,6 @@ void volume_api_dispatch(struct plugin *plugin, const struct request *req,
                                            sizeof(volume_routes) / sizeof(volume_routes[0]),
                                            req->method, req->path);
     if (!route) {
-        nvd_log("Rejected %s %s on the plugin API: no such route (404)", req->method, req->path);
         reply_not_found(reply);
         return;
     }

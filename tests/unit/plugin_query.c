@@ -72,6 +72,14 @@ static void query_value_keeps_equals(void **state)
     expect_query_value("dev=a=b", "dev", "a=b");
 }
 
+static void query_nul_byte_spelled(void **state)
+{
+    expect_query_value("dev=0%00x", "dev", "0\\x00x");
+    expect_query_value("dev=%00", "dev", "\\x00");
+    expect_query_value("dev=%00%00", "dev", "\\x00\\x00");
+    expect_query_value("d%00ev=1&dev=2", "dev", "2");
+}
+
 static void query_unescape_lengths(void **state)
 {
     char out[16];
@@ -95,6 +103,7 @@ int main(void)
         cmocka_unit_test(query_bad_escape_skips_pair),
         cmocka_unit_test(query_value_keeps_equals),
         cmocka_unit_test(query_unescape_lengths),
+        cmocka_unit_test(query_nul_byte_spelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
