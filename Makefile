@@ -1,11 +1,14 @@
 # Entry points: `make` builds, `make test` runs every test, `make demo` runs
-# a GPU container end to end. Every target first installs missing packages.
+# a GPU container end to end, `make install` installs. Every target first
+# installs missing packages.
 
 BUILD     ?= build
 BUILD_SAN ?= build-san
 MESON     ?= meson
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
-.PHONY: all deps build build-san test unit-test e2e-test demo clean
+.PHONY: all deps build build-san test unit-test e2e-test install-test install demo clean
 
 all: build
 
@@ -35,10 +38,39 @@ unit-test: build-san
 e2e-test: build
 	@tests/e2e/run $(or $(NVD_E2E_BUILD),$(BUILD))
 
-test: unit-test e2e-test
+# make install into a temporary DESTDIR, then checks of what it installed.
+install-test: build
+	@tests/install/test-install.sh $(BUILD)
+
+test: unit-test install-test e2e-test
+
+# Install into $(DESTDIR)$(PREFIX). PREFIX becomes the meson prefix of
+# $(BUILD), which rebuilds little (nvd-sim has its data directory built in)
+# when it changes. Without DESTDIR, as root, meson also runs ldconfig and
+# creates the system user nvidia-docker (packaging/post-install).
+install: deps $(BUILD)/build.ninja
+	@$(MESON) configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	@$(MESON) compile -C $(BUILD) >/dev/null || $(MESON) compile -C $(BUILD)
+	@DESTDIR="$(if $(DESTDIR),$(abspath $(DESTDIR)))" $(MESON) install -C $(BUILD) --no-rebuild
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -ne 0 ]; then \
+		echo "install: not root, so ldconfig did not run and the user nvidia-docker" \
+			"was not created; README.md, section Installing, shows both steps" >&2; \
+	fi
+
+# libFuzzer targets (fuzz/), built with clang under ASan and UBSan; not part
+# of `make test`. fuzz-run runs each for FUZZ_SECONDS from fuzz/corpus.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-run
+
+fuzz: deps
+	@fuzz/build $(BUILD_FUZZ)
+
+fuzz-run: fuzz build
+	@fuzz/run $(FUZZ_SECONDS) $(BUILD_FUZZ) $(BUILD)
 
 demo: build
 	@scripts/demo $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
