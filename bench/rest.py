@@ -6,7 +6,7 @@ measure the time from exec to the first served request, copy the plugin's
 /docker/cli and /gpu/info/json bodies into an nginx root, start nginx (one
 worker, pinned to CPU 0), and run wrk (pinned to CPU 1) against both in turn,
 keep-alive. Also reads the plugin's private memory and RSS from
-/proc/PID/smaps_rollup before and after the load, and the p99 latency of
+/proc/PID/smaps_rollup when idle (NVML closed) and after the load, and the p99 latency of
 /gpu/status/json. Prints a Markdown table. Run as root from the repository:
 
     bench/rest.py [--build build] [--seconds 10] [profile ...]
@@ -23,6 +23,7 @@ import tempfile
 import time
 
 PLUGIN_PORT = 37476
+IDLE_SECONDS = 6
 NGINX_PORT = 37480
 
 
@@ -71,17 +72,19 @@ def start_plugin(build, root, tmp):
 
 
 def memory(pid):
-    """Return (private kB, RSS kB) of pid from smaps_rollup."""
-    private = rss = 0
+    """Return (private kB, private dirty kB, RSS kB) of pid from smaps_rollup."""
+    private = dirty = rss = 0
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
             key, _, rest = line.partition(":")
             kb = int(rest.split()[0]) if rest.split() else 0
             if key.startswith("Private_"):
                 private += kb
+            if key == "Private_Dirty":
+                dirty = kb
             elif key == "Rss":
                 rss = kb
-    return private, rss
+    return private, dirty, rss
 
 
 def start_nginx(tmp, files):
@@ -155,7 +158,9 @@ def bench_profile(build, profile, seconds):
     plugin, start_ms = start_plugin(build, root, tmp)
     nginx = None
     try:
-        idle_private, idle_rss = memory(plugin.pid)
+        # Idle: NVML is closed 5 s after the last request that needed it.
+        time.sleep(IDLE_SECONDS)
+        idle = memory(plugin.pid)
         files = {}
         for name, path in (("cli", "/docker/cli"), ("info.json", "/gpu/info/json")):
             status, body = http_get(PLUGIN_PORT, path)
@@ -169,7 +174,7 @@ def bench_profile(build, profile, seconds):
             nginx_rps, _ = wrk(NGINX_PORT, "/" + name, seconds)
             rows.append((path, plugin_rps, nginx_rps))
         _, status_p99 = wrk(PLUGIN_PORT, "/gpu/status/json", seconds, latency=True)
-        load_private, load_rss = memory(plugin.pid)
+        load = memory(plugin.pid)
     finally:
         if nginx:
             nginx.send_signal(signal.SIGQUIT)
@@ -180,7 +185,7 @@ def bench_profile(build, profile, seconds):
     return {
         "profile": profile, "start_ms": start_ms, "rows": rows,
         "status_p99_ms": status_p99,
-        "idle": (idle_private, idle_rss), "load": (load_private, load_rss),
+        "idle": idle, "load": load,
     }
 
 
@@ -208,14 +213,16 @@ def main():
             print(f"| {r['profile']} | `{path}` | {plugin_rps:.0f} | {nginx_rps:.0f} | "
                   f"{plugin_rps / nginx_rps:.2f}x |")
     print()
-    print("| profile | start to serving | `/gpu/status/json` p99 | private idle | RSS idle "
-          "| private after load | RSS after load |")
+    print("| profile | start to serving | `/gpu/status/json` p99 | private idle (dirty) "
+          "| RSS idle | private after load (dirty) | RSS after load |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         p99 = f"{r['status_p99_ms']:.2f} ms" if r["status_p99_ms"] is not None else "n/a"
         print(f"| {r['profile']} | {r['start_ms']:.1f} ms | {p99} | "
-              f"{r['idle'][0] / 1024:.1f} MB | {r['idle'][1] / 1024:.1f} MB | "
-              f"{r['load'][0] / 1024:.1f} MB | {r['load'][1] / 1024:.1f} MB |")
+              f"{r['idle'][0] / 1024:.1f} MB ({r['idle'][1] / 1024:.1f} MB) | "
+              f"{r['idle'][2] / 1024:.1f} MB | "
+              f"{r['load'][0] / 1024:.1f} MB ({r['load'][1] / 1024:.1f} MB) | "
+              f"{r['load'][2] / 1024:.1f} MB |")
 
 
 if __name__ == "__main__":

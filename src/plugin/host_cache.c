@@ -60,12 +60,39 @@ static bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldca
            timespec_equal(a->mtime, b->mtime) && timespec_equal(a->ctime, b->ctime);
 }
 
+struct plugin_host *plugin_host_new(struct nvd_host *host)
+{
+    struct plugin_host *ref = nvd_xcalloc(1, sizeof(*ref));
+
+    ref->host = host;
+    atomic_init(&ref->refs, 1);
+    pthread_mutex_init(&ref->render_lock, NULL);
+    return ref;
+}
+
 void plugin_host_release(struct plugin_host *ref)
 {
     if (atomic_fetch_sub(&ref->refs, 1) == 1) {
+        for (size_t i = 0; i < sizeof(ref->rendered) / sizeof(ref->rendered[0]); i++)
+            free(ref->rendered[i]);
+        pthread_mutex_destroy(&ref->render_lock);
         nvd_host_free(ref->host);
         free(ref);
     }
+}
+
+char *plugin_host_rendered(struct plugin_host *ref, enum plugin_rendered which,
+                           char *(*render)(const void *ctx), const void *ctx)
+{
+    char *copy = NULL;
+
+    pthread_mutex_lock(&ref->render_lock);
+    if (!ref->rendered[which])
+        ref->rendered[which] = render(ctx);
+    if (ref->rendered[which])
+        copy = nvd_xstrdup(ref->rendered[which]);
+    pthread_mutex_unlock(&ref->render_lock);
+    return copy;
 }
 
 /* Shut down NVML of a driver whose last reference is gone, and free it. */
@@ -146,9 +173,7 @@ static int discover_locked(struct plugin *plugin, const struct ldcache_stamp *st
         return -1;
     }
 
-    struct plugin_host *ref = nvd_xmalloc(sizeof(*ref));
-    ref->host = host;
-    atomic_init(&ref->refs, 1);
+    struct plugin_host *ref = plugin_host_new(host);
     plugin->host = ref;
     plugin->ldcache = *stamp;
     install_driver_locked(plugin, handle);

@@ -41,7 +41,36 @@
 struct plugin_host {
     struct nvd_host *host;
     atomic_uint refs;
+
+    /*
+     * Replies that depend on nothing but the host, rendered on first use:
+     * rendering dominates the cost of these requests. Indexed by enum
+     * plugin_rendered, guarded by render_lock, freed with the host.
+     */
+    pthread_mutex_t render_lock;
+    char *rendered[8];
 };
+
+/* The cached replies of a host. */
+enum plugin_rendered {
+    RENDERED_GPU_INFO_TEXT,
+    RENDERED_GPU_INFO_JSON,
+    RENDERED_MESOS_CLI,
+    RENDERED_DOCKER_CLI_TEXT,        /* all GPUs, /dev/nvidia-uvm-tools absent */
+    RENDERED_DOCKER_CLI_JSON,
+    RENDERED_DOCKER_CLI_TEXT_TOOLS,  /* all GPUs, /dev/nvidia-uvm-tools present */
+    RENDERED_DOCKER_CLI_JSON_TOOLS,
+};
+
+/* Create a host reference, holding the plugin's one reference, for host. */
+struct plugin_host *plugin_host_new(struct nvd_host *host);
+
+/*
+ * Return a copy of the cached reply `which` of ref, rendering it with
+ * render(ctx) first when it is missing. Returns NULL when render fails.
+ */
+char *plugin_host_rendered(struct plugin_host *ref, enum plugin_rendered which,
+                           char *(*render)(const void *ctx), const void *ctx);
 
 /*
  * An open driver (NVML) and the host it serves. The plugin keeps one

@@ -5,6 +5,7 @@
  * text/plain body.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin.h"
 #include "query.h"
@@ -61,33 +62,22 @@ static int count_requested_volumes(const char *vol, size_t *count, nvd_error **e
 }
 
 /*
- * Render the docker arguments for the request's dev= and vol= with render,
- * as text or JSON. The driver is needed, so its absence is a 500.
+ * Render the docker arguments for dev= and vol= on host with render, as
+ * text or JSON. Returns NULL with *err set on bad input or a failure.
  */
-static void reply_docker_cli(struct plugin *plugin, const struct request *req,
-                             struct reply *reply,
-                             char *(*render)(const struct nvd_docker_args *),
-                             const char *content_type)
+static char *render_docker_cli(const struct nvd_host *host, const char *dev, const char *vol,
+                               char *(*render)(const struct nvd_docker_args *), nvd_error **err)
 {
-    cleanup_error nvd_error *err = NULL;
-    cleanup_free char *dev = query_get(req->query, "dev");
-    cleanup_free char *vol = query_get(req->query, "vol");
-    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
     struct nvd_selection sel = {0};
     struct nvd_docker_args args = {0};
     size_t volume_count;
 
-    if (!ref) {
-        reply_failure(reply, req, err);
-        return;
-    }
-    if (check_device_pieces(dev, &err) < 0 ||
-        nvd_select(ref->host, dev, " ", true, &sel, &err) < 0 ||
-        count_requested_volumes(vol, &volume_count, &err) < 0 ||
-        nvd_docker_args_collect(ref->host, &sel, &args, &err) < 0) {
+    if (check_device_pieces(dev, err) < 0 ||
+        nvd_select(host, dev, " ", true, &sel, err) < 0 ||
+        count_requested_volumes(vol, &volume_count, err) < 0 ||
+        nvd_docker_args_collect(host, &sel, &args, err) < 0) {
         nvd_selection_clear(&sel);
-        reply_failure(reply, req, err);
-        return;
+        return NULL;
     }
     nvd_selection_clear(&sel);
 
@@ -107,9 +97,67 @@ static void reply_docker_cli(struct plugin *plugin, const struct request *req,
 
     char *body = render(&view);
     nvd_docker_args_clear(&args);
+    if (!body)
+        nvd_error_set(err, NVD_ERR_SYSTEM, "failed to render the docker arguments: a device path is too long");
+    return body;
+}
+
+/* What a cached /docker/cli reply is rendered from. */
+struct docker_cli_render {
+    const struct nvd_host *host;
+    char *(*render)(const struct nvd_docker_args *);
+};
+
+/* Render the /docker/cli reply for every GPU and volume, for the cache. */
+static char *render_docker_cli_all(const void *ctx)
+{
+    const struct docker_cli_render *r = ctx;
+
+    return render_docker_cli(r->host, NULL, NULL, r->render, NULL);
+}
+
+/* Check whether the host's dev root has /dev/nvidia-uvm-tools now. */
+static bool has_uvm_tools(const struct nvd_host *host)
+{
+    cleanup_free char *path = nvd_path_join(host->dev_root, "/dev/nvidia-uvm-tools");
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+/*
+ * Reply with the docker arguments for the request's dev= and vol=. The
+ * reply for all GPUs, the common request, comes from the host's cache,
+ * one per state of /dev/nvidia-uvm-tools, which 1.0 checked per request.
+ */
+static void reply_docker_cli(struct plugin *plugin, const struct request *req,
+                             struct reply *reply,
+                             char *(*render)(const struct nvd_docker_args *),
+                             const char *content_type, bool json)
+{
+    cleanup_error nvd_error *err = NULL;
+    cleanup_free char *dev = query_get(req->query, "dev");
+    cleanup_free char *vol = query_get(req->query, "vol");
+    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    char *body;
+
+    if (!ref) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    if (!dev && !vol) {
+        struct docker_cli_render ctx = { .host = ref->host, .render = render };
+        enum plugin_rendered which = has_uvm_tools(ref->host)
+            ? (json ? RENDERED_DOCKER_CLI_JSON_TOOLS : RENDERED_DOCKER_CLI_TEXT_TOOLS)
+            : (json ? RENDERED_DOCKER_CLI_JSON : RENDERED_DOCKER_CLI_TEXT);
+        body = plugin_host_rendered(ref, which, render_docker_cli_all, &ctx);
+        if (!body)
+            nvd_error_set(&err, NVD_ERR_SYSTEM, "failed to render the docker arguments");
+    } else {
+        body = render_docker_cli(ref->host, dev, vol, render, &err);
+    }
     if (!body) {
-        nvd_log_error("%s %s: failed to render the docker arguments", req->method, req->path);
-        reply_error(reply, 500, "failed to render the docker arguments: a device path is too long");
+        reply_failure(reply, req, err);
         return;
     }
     reply_owned(reply, 200, content_type, body);
@@ -118,24 +166,28 @@ static void reply_docker_cli(struct plugin *plugin, const struct request *req,
 static void handle_docker_cli_text(struct plugin *plugin, const struct request *req,
                                    struct reply *reply)
 {
-    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_text, CONTENT_TYPE_TEXT);
+    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_text, CONTENT_TYPE_TEXT, false);
 }
 
 static void handle_docker_cli_json(struct plugin *plugin, const struct request *req,
                                    struct reply *reply)
 {
-    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_json, CONTENT_TYPE_JSON);
+    reply_docker_cli(plugin, req, reply, nvd_render_docker_cli_json, CONTENT_TYPE_JSON, true);
 }
 
+/* Adapters from the cache's render signature to the library's renderers. */
+static char *render_info_text(const void *host) { return nvd_render_gpu_info_text(host); }
+static char *render_info_json(const void *host) { return nvd_render_gpu_info_json(host); }
+static char *render_mesos(const void *host) { return nvd_render_mesos_cli(host); }
+
 /*
- * Reply with render's output for the discovered host (its start-up
- * snapshot, driver and CUDA versions included). render returns NULL only
- * when it fails, which is a 500.
+ * Reply with a rendering of the discovered host (its snapshot, driver and
+ * CUDA versions included), cached with the host since nothing else
+ * changes it. A failed render is a 500.
  */
 static void reply_host_render(struct plugin *plugin, const struct request *req,
-                              struct reply *reply,
-                              char *(*render)(const struct nvd_host *),
-                              const char *content_type)
+                              struct reply *reply, enum plugin_rendered which,
+                              char *(*render)(const void *), const char *content_type)
 {
     cleanup_error nvd_error *err = NULL;
     cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
@@ -144,7 +196,7 @@ static void reply_host_render(struct plugin *plugin, const struct request *req,
         reply_failure(reply, req, err);
         return;
     }
-    char *body = render(ref->host);
+    char *body = plugin_host_rendered(ref, which, render, ref->host);
     if (!body) {
         nvd_log_error("%s %s: failed to render the reply", req->method, req->path);
         reply_error(reply, 500, "failed to render the reply");
@@ -156,19 +208,19 @@ static void reply_host_render(struct plugin *plugin, const struct request *req,
 static void handle_gpu_info_text(struct plugin *plugin, const struct request *req,
                                  struct reply *reply)
 {
-    reply_host_render(plugin, req, reply, nvd_render_gpu_info_text, CONTENT_TYPE_TEXT);
+    reply_host_render(plugin, req, reply, RENDERED_GPU_INFO_TEXT, render_info_text, CONTENT_TYPE_TEXT);
 }
 
 static void handle_gpu_info_json(struct plugin *plugin, const struct request *req,
                                  struct reply *reply)
 {
-    reply_host_render(plugin, req, reply, nvd_render_gpu_info_json, CONTENT_TYPE_JSON);
+    reply_host_render(plugin, req, reply, RENDERED_GPU_INFO_JSON, render_info_json, CONTENT_TYPE_JSON);
 }
 
 static void handle_mesos_cli(struct plugin *plugin, const struct request *req,
                              struct reply *reply)
 {
-    reply_host_render(plugin, req, reply, nvd_render_mesos_cli, CONTENT_TYPE_TEXT);
+    reply_host_render(plugin, req, reply, RENDERED_MESOS_CLI, render_mesos, CONTENT_TYPE_TEXT);
 }
 
 /*

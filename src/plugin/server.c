@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <microhttpd.h>
+#include <sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,8 +21,26 @@
 #include "server.h"
 #include "util.h"
 
-/* Threads that poll the connections of a server in thread-pool mode. */
-#define SERVER_POOL_THREADS 4
+/* Maximum number of threads that poll the connections of a server in thread-pool mode. */
+#define SERVER_POOL_THREADS_MAX 4
+
+/*
+ * Return the thread pool size: one thread per CPU this process may run on,
+ * up to SERVER_POOL_THREADS_MAX. Replies take microseconds of CPU, so more
+ * threads than CPUs only add preemption delays to the latency tail.
+ */
+static unsigned pool_threads(void)
+{
+    cpu_set_t set;
+    int cpus;
+
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return SERVER_POOL_THREADS_MAX;
+    cpus = CPU_COUNT(&set);
+    if (cpus < 1)
+        return 1;
+    return cpus > SERVER_POOL_THREADS_MAX ? SERVER_POOL_THREADS_MAX : (unsigned)cpus;
+}
 
 /* Maximum length of a method, path, query or reason quoted in a log line, in bytes. */
 #define LOG_FIELD_MAX 200
@@ -355,8 +375,10 @@ int server_start(struct server *server, struct plugin *plugin, const struct serv
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     flags |= config->thread_pool ? MHD_USE_EPOLL : MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
     /* libmicrohttpd warns about a pool size of 0, so thread-per-connection passes none. */
+    /* A pool of one is libmicrohttpd's internal thread, which takes no size. */
+    unsigned threads = config->thread_pool ? pool_threads() : 0;
     struct MHD_OptionItem pool_options[] = {
-        {config->thread_pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, SERVER_POOL_THREADS, NULL},
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     server->daemon = MHD_start_daemon(
