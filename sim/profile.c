@@ -12,6 +12,7 @@
 
 #include "cuda_abi.h"
 #include "nvml_abi.h"
+#include "nvml_brands.h"
 #include "profile.h"
 #include "util.h"
 
@@ -33,26 +34,6 @@ static const char *const link_names[] = {
     [3] = "hostbridge", [4] = "node", [5] = "system",
 };
 
-/* Brand names of the profile, indexed by NVML's nvmlBrandType_t value. */
-static const char *const brand_names[] = {
-    [NVML_BRAND_UNKNOWN] = "Unknown",
-    [NVML_BRAND_QUADRO] = "Quadro",
-    [NVML_BRAND_TESLA] = "Tesla",
-    [NVML_BRAND_NVS] = "NVS",
-    [NVML_BRAND_GRID] = "GRID",
-    [NVML_BRAND_GEFORCE] = "GeForce",
-    [NVML_BRAND_TITAN] = "Titan",
-    [NVML_BRAND_NVIDIA_VAPPS] = "NVIDIA Virtual Applications",
-    [NVML_BRAND_NVIDIA_VPC] = "NVIDIA Virtual PC",
-    [NVML_BRAND_NVIDIA_VCS] = "NVIDIA Virtual Compute Server",
-    [NVML_BRAND_NVIDIA_VWS] = "NVIDIA RTX Virtual Workstation",
-    [NVML_BRAND_NVIDIA_CLOUD_GAMING] = "NVIDIA Cloud Gaming",
-    [NVML_BRAND_QUADRO_RTX] = "Quadro RTX",
-    [NVML_BRAND_NVIDIA_RTX] = "NVIDIA RTX",
-    [NVML_BRAND_NVIDIA] = "NVIDIA",
-    [NVML_BRAND_GEFORCE_RTX] = "GeForce RTX",
-    [NVML_BRAND_TITAN_RTX] = "Titan RTX",
-};
 
 /* The entry points of each double, which "missing_functions" may name. */
 static const char *const nvml_function_names[] = {
@@ -301,7 +282,7 @@ enum sim_library sim_function_library(const char *name)
     return SIM_LIBRARY_NONE;
 }
 
-/* Read a brand name of brand_names[] as its NVML value, or null as SIM_UNSUPPORTED. */
+/* Read a brand name of nvml_brand_names[] as its NVML value, or null as SIM_UNSUPPORTED. */
 static int read_brand(const struct reader *r, json_t *obj, const char *path, uint32_t *out)
 {
     char brand[48];
@@ -313,7 +294,7 @@ static int read_brand(const struct reader *r, json_t *obj, const char *path, uin
         *out = SIM_UNSUPPORTED;
         return 0;
     }
-    value = find_name(brand_names, COUNT(brand_names), brand);
+    value = find_name(nvml_brand_names, COUNT(nvml_brand_names), brand);
     if (value < 0)
         return field_error(r, path, "brand",
                            "expected an NVML brand such as \"Tesla\", \"GeForce\" or \"NVIDIA\", or null, got \"%s\"",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "nvml_brands.h"
 #include "gpu_info.h"
 #include "util.h"
 
@@ -19,26 +20,6 @@ static const long long pcie_lane_mbs[] = {
     [6] = 7563,     /* 64 GT/s, PAM4 with 242B/256B FLITs */
 };
 
-/* The brand names, indexed by nvmlBrandType_t, as nvidia-smi prints them. */
-static const char *const brand_names[] = {
-    [NVML_BRAND_UNKNOWN] = "",
-    [NVML_BRAND_QUADRO] = "Quadro",
-    [NVML_BRAND_TESLA] = "Tesla",
-    [NVML_BRAND_NVS] = "NVS",
-    [NVML_BRAND_GRID] = "GRID",
-    [NVML_BRAND_GEFORCE] = "GeForce",
-    [NVML_BRAND_TITAN] = "Titan",
-    [NVML_BRAND_NVIDIA_VAPPS] = "NVIDIA Virtual Applications",
-    [NVML_BRAND_NVIDIA_VPC] = "NVIDIA Virtual PC",
-    [NVML_BRAND_NVIDIA_VCS] = "NVIDIA Virtual Compute Server",
-    [NVML_BRAND_NVIDIA_VWS] = "NVIDIA RTX Virtual Workstation",
-    [NVML_BRAND_NVIDIA_CLOUD_GAMING] = "NVIDIA Cloud Gaming",
-    [NVML_BRAND_QUADRO_RTX] = "Quadro RTX",
-    [NVML_BRAND_NVIDIA_RTX] = "NVIDIA RTX",
-    [NVML_BRAND_NVIDIA] = "NVIDIA",
-    [NVML_BRAND_GEFORCE_RTX] = "GeForce RTX",
-    [NVML_BRAND_TITAN_RTX] = "Titan RTX",
-};
 
 long long nvd_pcie_lane_mbs(unsigned gen)
 {
@@ -47,9 +28,9 @@ long long nvd_pcie_lane_mbs(unsigned gen)
 
 const char *nvd_brand_name(nvmlBrandType_t brand)
 {
-    if ((unsigned)brand >= sizeof(brand_names) / sizeof(brand_names[0]))
+    if ((unsigned)brand >= sizeof(nvml_brand_names) / sizeof(nvml_brand_names[0]))
         return "";
-    return brand_names[brand];
+    return brand == NVML_BRAND_UNKNOWN ? "" : nvml_brand_names[brand];
 }
 
 void nvd_gpu_clear(struct nvd_gpu *gpu)
