@@ -252,6 +252,14 @@ static int api_create_volume(struct engine *e, const char *name, const char *dri
     struct http_response resp;
 
     int rc = api_request(e, &req, &resp, err);
+    if (rc < 0) {
+        /* dockerd keeps looking for a volume plugin it cannot find, so the
+         * usual cause of a timeout here is a plugin socket it cannot see. */
+        nvd_error_wrap(err, "creating volume %s with driver %s failed (is nvidia-docker-plugin's "
+                       "socket in dockerd's /run/docker/plugins, or named by "
+                       "/etc/docker/plugins/nvidia-docker.spec?)", name, driver);
+        return rc;
+    }
     if (rc != 0)
         return rc;
     if (resp.status != 200 && resp.status != 201) {
