@@ -34,8 +34,27 @@ const struct sim_driver_file sim_driver_files[] = {
     { "libnvidia-glcore.so." V, "libnvidia-glcore.so." V, BOTH, SIM_TEMPLATE_STUB },
     { "libnvidia-eglcore.so." V, "libnvidia-eglcore.so." V, BOTH, SIM_TEMPLATE_STUB },
     { "libnvidia-glsi.so." V, "libnvidia-glsi.so." V, BOTH, SIM_TEMPLATE_STUB },
-    /* The variant for the 2.3.99 ABI. NVIDIA also ships a classic-TLS one. */
+    /* The variant for the 2.3.99 ABI, the one that driver volumes take. */
     { "libnvidia-tls.so." V, "libnvidia-tls.so." V, BOTH, SIM_TEMPLATE_STUB_TLS },
+    /* The classic-TLS variant, with another ABI tag, in its own directory. */
+    { "tls/libnvidia-tls.so." V, "libnvidia-tls.so." V, BOTH, SIM_TEMPLATE_STUB_TLS_CLASSIC },
+
+    /* graphics: GLVND's loaders, shipped with the driver; they need libGLdispatch */
+    { "libGL.so.1.7.0", "libGL.so.1", BOTH, SIM_TEMPLATE_STUB_GLVND },        /* GL and GLX loader */
+    { "libEGL.so.1.1.0", "libEGL.so.1", BOTH, SIM_TEMPLATE_STUB_GLVND },      /* EGL loader */
+    { "libGLX.so.0", "libGLX.so.0", BOTH, SIM_TEMPLATE_STUB_GLVND },          /* GLX loader */
+    { "libGLdispatch.so.0", "libGLdispatch.so.0", BOTH, SIM_TEMPLATE_STUB },  /* the dispatch table */
+
+    /* Mesa's non-GLVND libGL: same soname, no NVIDIA core needed, so volumes skip it. */
+    { "mesa/libGL.so.1.2.0", "libGL.so.1", BOTH, SIM_TEMPLATE_STUB },
+
+    /* Leftovers of an older driver: in the library directories and, where
+       their soname is their own, in the cache. Volumes must skip them. */
+    { "libcuda.so." SIM_LEFTOVER_VERSION, "libcuda.so.1", BOTH, SIM_TEMPLATE_STUB },
+    { "libnvidia-glcore.so." SIM_LEFTOVER_VERSION, "libnvidia-glcore.so." SIM_LEFTOVER_VERSION, BOTH,
+      SIM_TEMPLATE_STUB },
+    { "libnvidia-tls.so." SIM_LEFTOVER_VERSION, "libnvidia-tls.so." SIM_LEFTOVER_VERSION, BOTH,
+      SIM_TEMPLATE_STUB_TLS },
 
     /* binaries */
     { "nvidia-smi", NULL, SIM_BIN, SIM_TEMPLATE_SMI },
@@ -53,6 +72,9 @@ const char *sim_template_file(enum sim_template kind, int bits)
     switch (kind) {
     case SIM_TEMPLATE_STUB: return bits == 32 ? "stub-32.so" : "stub-64.so";
     case SIM_TEMPLATE_STUB_TLS: return bits == 32 ? "stub-tls-32.so" : "stub-tls-64.so";
+    case SIM_TEMPLATE_STUB_TLS_CLASSIC:
+        return bits == 32 ? "stub-tls-classic-32.so" : "stub-tls-classic-64.so";
+    case SIM_TEMPLATE_STUB_GLVND: return bits == 32 ? "stub-glvnd-32.so" : "stub-glvnd-64.so";
     case SIM_TEMPLATE_NVML: return bits == 32 ? "libnvidia-ml-32.so" : "libnvidia-ml-64.so";
     case SIM_TEMPLATE_CUDA: return bits == 32 ? "libcuda-32.so" : "libcuda-64.so";
     case SIM_TEMPLATE_SMI: return "nvidia-smi";

@@ -381,9 +381,14 @@ static int write_manifest(const char *root, const struct plan *plan, nvd_error *
     for (size_t i = 0; i < plan->count; i++)
         nvd_buf_printf(&manifest, "%s\n", plan->files[i].path);
 
-    int result = list_soname_links(root, SIM_LIB64_DIR, plan, &manifest, err);
-    if (result == 0)
-        result = list_soname_links(root, SIM_LIB32_DIR, plan, &manifest, err);
+    static const char *const link_dirs[] = {
+        SIM_LIB64_DIR, SIM_LIB32_DIR,
+        SIM_LIB64_DIR "/" SIM_MESA_SUBDIR, SIM_LIB32_DIR "/" SIM_MESA_SUBDIR,
+        SIM_LIB64_DIR "/" SIM_TLS_SUBDIR, SIM_LIB32_DIR "/" SIM_TLS_SUBDIR,
+    };
+    int result = 0;
+    for (size_t i = 0; i < sizeof(link_dirs) / sizeof(link_dirs[0]) && result == 0; i++)
+        result = list_soname_links(root, link_dirs[i], plan, &manifest, err);
     if (result == 0)
         result = write_file_atomic(path, manifest.data, manifest.len, 0644, err);
     nvd_buf_free(&manifest);
@@ -512,8 +517,17 @@ static int write_layout(const char *root, const struct plan *plan, nvd_error **e
 {
     static const char *const directories[] = {
         SIM_LIB64_DIR, SIM_LIB32_DIR, SIM_BIN_DIR, "etc", "var/lib/nvd-sim",
+        SIM_LIB64_DIR "/" SIM_MESA_SUBDIR, SIM_LIB32_DIR "/" SIM_MESA_SUBDIR,
+        SIM_LIB64_DIR "/" SIM_TLS_SUBDIR, SIM_LIB32_DIR "/" SIM_TLS_SUBDIR,
     };
-    static const char ld_so_conf[] = "/" SIM_LIB64_DIR "\n/" SIM_LIB32_DIR "\n";
+    /*
+     * The tls directories are listed too because only ldconfig before
+     * glibc 2.37 scans tls/ on its own (as a legacy hwcap directory).
+     */
+    static const char ld_so_conf[] =
+        "/" SIM_LIB64_DIR "\n/" SIM_LIB32_DIR "\n"
+        "/" SIM_LIB64_DIR "/" SIM_MESA_SUBDIR "\n/" SIM_LIB32_DIR "/" SIM_MESA_SUBDIR "\n"
+        "/" SIM_LIB64_DIR "/" SIM_TLS_SUBDIR "\n/" SIM_LIB32_DIR "/" SIM_TLS_SUBDIR "\n";
 
     for (size_t i = 0; i < sizeof(directories) / sizeof(directories[0]); i++) {
         cleanup_free char *path = nvd_path_join(root, directories[i]);

@@ -3,7 +3,8 @@
  * without a double (libnvidia-glcore, libnvcuvid, ...). It is linked with a
  * placeholder soname that nvd-sim replaces with the real one. Built with
  * SIM_STUB_ABI_NOTE, it also carries the .note.ABI-tag section that
- * NVIDIA's libnvidia-tls has and that driver file filters read.
+ * NVIDIA's libnvidia-tls has and that driver file filters read, with the
+ * ABI version 2.SIM_STUB_ABI_MINOR.SIM_STUB_ABI_PATCH (default 2.3.99).
  */
 #include <stdlib.h>
 
@@ -16,9 +17,18 @@ const char *nvd_sim_stub_getenv(const char *name)
 }
 
 #ifdef SIM_STUB_ABI_NOTE
+#ifndef SIM_STUB_ABI_MINOR
+#define SIM_STUB_ABI_MINOR 3
+#endif
+#ifndef SIM_STUB_ABI_PATCH
+#define SIM_STUB_ABI_PATCH 99
+#endif
+#define SIM_STRING(x) #x
+#define SIM_EXPAND_STRING(x) SIM_STRING(x)
+
 /*
  * An ELF note of type NT_GNU_ABI_TAG (1), name "GNU", whose four words give
- * the OS (0, Linux) and the ABI version 2.3.99.
+ * the OS (0, Linux) and the ABI version.
  */
 __asm__(".section .note.ABI-tag,\"a\",@note\n"
         ".balign 4\n"
@@ -26,6 +36,7 @@ __asm__(".section .note.ABI-tag,\"a\",@note\n"
         ".long 16\n"            /* descriptor size */
         ".long 1\n"             /* NT_GNU_ABI_TAG */
         ".asciz \"GNU\"\n"
-        ".long 0, 2, 3, 99\n"   /* Linux, ABI 2.3.99 */
+        ".long 0, 2, " SIM_EXPAND_STRING(SIM_STUB_ABI_MINOR) ", "
+        SIM_EXPAND_STRING(SIM_STUB_ABI_PATCH) "\n"   /* Linux, ABI 2.minor.patch */
         ".previous\n");
 #endif

@@ -200,8 +200,10 @@ static int build_volume(const struct nvd_host *host, const char *volumes_dir, co
     cleanup_free char *tmp = nvd_xasprintf("%s/.build-%s-XXXXXX", volumes_dir, host->driver_version);
     int ret = -1;
 
-    if (nvd_driver_files_find(host, &files, err) < 0)
+    if (nvd_driver_files_find(host, NVD_CAP_ALL, &files, err) < 0)
         return -1;
+    for (size_t i = 0; i < files.warning_count; i++)
+        nvd_log("%s", files.warnings[i]);
     if (!mkdtemp(tmp)) {
         nvd_error_sys(err, errno, "create directory %s", tmp);
         goto out;

@@ -2,12 +2,14 @@
  * Unit tests for discovery and the driver volume on a simulated driver root
  * made by nvd-sim (the k80x2 profile: two Tesla K80, driver 375.66).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "test_util.h"
 
+#include "driver_files.h"
 #include "util.h"
 
 static char *root;
@@ -97,6 +99,48 @@ static void assert_link(const char *dir, const char *name, const char *target)
     assert_string_equal(buf, target);
 }
 
+/* Return whether files lists a file named name for the volume directory dir. */
+static bool lists_file(const struct nvd_driver_files *files, enum nvd_volume_dir dir, const char *name)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        const char *base = strrchr(files->files[i].path, '/') + 1;
+        if (files->files[i].dir == dir && strcmp(base, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Check that the regular files of the volume at vol are exactly the driver files of host. */
+static void check_volume_files(const struct nvd_host *host, const char *vol)
+{
+    static const enum nvd_volume_dir dirs[] = { NVD_DIR_BIN, NVD_DIR_LIB, NVD_DIR_LIB64 };
+    struct nvd_driver_files files;
+    nvd_error *err = NULL;
+    size_t seen = 0;
+
+    if (nvd_driver_files_find(host, NVD_CAP_ALL, &files, &err) < 0)
+        fail_msg("driver file lookup failed: %s", err->msg);
+    for (size_t d = 0; d < 3; d++) {
+        cleanup_free char *path = nvd_xasprintf("%s/%s", vol, nvd_volume_dir_name(dirs[d]));
+        cleanup_dir DIR *dir = opendir(path);
+        struct dirent *entry;
+
+        assert_non_null(dir);
+        while ((entry = readdir(dir)) != NULL) {
+            struct stat st;
+
+            assert_int_equal(fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW), 0);
+            if (!S_ISREG(st.st_mode))
+                continue;
+            if (!lists_file(&files, dirs[d], entry->d_name))
+                fail_msg("%s/%s is in the volume but not among the driver files", path, entry->d_name);
+            seen++;
+        }
+    }
+    assert_int_equal(seen, files.count);
+    nvd_driver_files_clear(&files);
+}
+
 /* Build the volume into vols and check its layout; return the lib64 inode check. */
 static void check_volume(const char *vols, bool want_hard_links)
 {
@@ -132,6 +176,15 @@ static void check_volume(const char *vols, bool want_hard_links)
     assert_int_equal(stat(cuda32, &built), 0);
     assert_int_equal(stat(smi, &built), 0);
     assert_true(built.st_mode & S_IXUSR);
+
+    /* NVIDIA's GLVND libGL and the 2.3.99 libnvidia-tls, in both word sizes; no Mesa, no leftovers. */
+    assert_link(lib64, "libGL.so.1", "libGL.so.1.7.0");
+    assert_link(lib, "libGL.so.1", "libGL.so.1.7.0");
+    assert_link(lib64, "libGLX_indirect.so.0", "libGLX_nvidia.so.375.66");
+    run_ok("test -f %s/libnvidia-tls.so.375.66 && test -f %s/libnvidia-tls.so.375.66", lib64, lib);
+    run_ok("test ! -e %s/libGL.so.1.2.0 && test ! -e %s/libGL.so.1.2.0", lib64, lib);
+    run_ok("! ls -R %s | grep -q 340.108", vol);
+    check_volume_files(host, vol);
 
     /* A second call finds the volume and leaves it alone. */
     assert_int_equal(nvd_volume_create(host, vols, &err), 0);
