@@ -130,12 +130,37 @@ static int link_or_copy(const char *src, const char *dst, nvd_error **err)
     return nvd_error_sys(err, errno, "link %s %s", src, dst);
 }
 
-/* Create the symlink dir/name -> target unless name is target itself. */
-static int add_symlink(const char *dir, const char *name, const char *target, nvd_error **err)
+/*
+ * Hard-link the symlink src_dir/name as dst when it exists and points to
+ * target. Returns false when it does not or the link fails, for the caller
+ * to create the symlink. Linking an existing symlink allocates no inode,
+ * and new inodes dominate the build time on ext4.
+ */
+static bool link_existing_symlink(const char *src_dir, const char *name, const char *target,
+                                  const char *dst)
+{
+    cleanup_free char *src = nvd_xasprintf("%s/%s", src_dir, name);
+    char current[PATH_MAX];
+    ssize_t n = readlink(src, current, sizeof(current) - 1);
+
+    if (n < 0 || (size_t)n != strlen(target) || memcmp(current, target, (size_t)n) != 0)
+        return false;
+    /* linkat() without AT_SYMLINK_FOLLOW links the symlink itself. */
+    return linkat(AT_FDCWD, src, AT_FDCWD, dst, 0) == 0;
+}
+
+/*
+ * Create the symlink dir/name -> target unless name is target itself,
+ * reusing the driver's own symlink in src_dir when it is the same.
+ */
+static int add_symlink(const char *dir, const char *src_dir, const char *name,
+                       const char *target, nvd_error **err)
 {
     cleanup_free char *path = nvd_path_join(dir, name);
 
     if (strcmp(name, target) == 0)
+        return 0;
+    if (link_existing_symlink(src_dir, name, target, path))
         return 0;
     if (symlink(target, path) < 0 && errno != EEXIST)
         return nvd_error_sys(err, errno, "symlink %s -> %s", path, target);
@@ -148,21 +173,24 @@ static int add_symlink(const char *dir, const char *name, const char *target, nv
  */
 static int add_soname_links(const char *dir, const char *file, const char *basename, nvd_error **err)
 {
+    cleanup_free char *src_dir = nvd_xstrdup(file);
     char soname[256];
+
+    *strrchr(src_dir, '/') = '\0';
 
     if (nvd_elf_soname(file, soname, sizeof(soname), err) < 0)
         return -1;
     if (!soname[0])
         return 0;
-    if (add_symlink(dir, soname, basename, err) < 0)
+    if (add_symlink(dir, src_dir, soname, basename, err) < 0)
         return -1;
 
     if (strncmp(soname, "libcuda.", 8) == 0 &&
-        add_symlink(dir, "libcuda.so", basename, err) < 0)
+        add_symlink(dir, src_dir, "libcuda.so", basename, err) < 0)
         return -1;
     if (strncmp(soname, "libGLX_nvidia.", 14) == 0) {
         cleanup_free char *indirect = nvd_xasprintf("libGLX_indirect.%s", soname + 14);
-        if (add_symlink(dir, indirect, basename, err) < 0)
+        if (add_symlink(dir, src_dir, indirect, basename, err) < 0)
             return -1;
     }
     return 0;

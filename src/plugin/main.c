@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "plugin.h"
+#include "volume_state.h"
 #include "reject_log.h"
 #include "server.h"
 #include "util.h"
@@ -76,6 +77,7 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
     nvd_log("Provisioning volumes at %s", opts->volumes_dir);
     if (nvd_mkdir_parents(opts->volumes_dir, 0755, err) < 0)
         return -1;
+    volume_cleanup_at_start(plugin);
     if (nvd_mkdir_parents(opts->socket_dir, 0700, err) < 0)
         return -1;
 
