@@ -41,6 +41,7 @@ struct http_conn {
 
     bool framed;                     /* frame is a request whose body is being dropped */
     bool continue_sent;              /* "100 Continue" was sent for the request being read */
+    bool request_started;            /* a byte of the next request arrived (CONN_READING) */
     struct http_frame frame;
     unsigned long long discard;      /* bytes of a too-large body still to drop */
 
@@ -375,8 +376,10 @@ static int read_input(struct http_conn *conn)
 
     ssize_t n = recv(conn->entry.fd, conn->in + conn->in_len, conn->in_cap - conn->in_len - 1, 0);
     if (n > 0) {
-        if (conn->entry.phase == CONN_IDLE)
+        if (!conn->request_started) {
+            conn->request_started = true;
             conn_set_phase(&conn->server->conns, &conn->entry, CONN_READING);
+        }
         conn->in_len += (size_t)n;
         return 1;
     }
@@ -422,8 +425,9 @@ static void finish_reply(struct http_conn *conn)
     conn->consumed = 0;
     atomic_fetch_sub(&conn->server->in_flight, 1);
     conn->counted = false;
+    conn->request_started = conn->in_len > 0;
     conn_set_phase(&conn->server->conns, &conn->entry,
-                   conn->in_len > 0 ? CONN_READING : CONN_IDLE);
+                   conn->request_started ? CONN_READING : CONN_IDLE);
 }
 
 /*
