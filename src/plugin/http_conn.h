@@ -20,7 +20,7 @@ struct http_conn;
 void http_conn_accept(struct server *server, int fd, const struct sockaddr *addr);
 
 /*
- * Serve conn after epoll reported it ready: read, answer every complete
+ * Serve conn after epoll reported it ready: read, reply to every complete
  * request, write, then arm it for its next event or close it. The calling
  * thread owns conn until it returns.
  */

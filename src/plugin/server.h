@@ -24,7 +24,7 @@ struct server_config {
     dispatch_fn dispatch;
     bool clean_paths;           /* redirect non-canonical paths as Go's ServeMux did */
     /*
-     * Threads that read, handle and answer requests, at most
+     * Threads that read, handle and reply to requests, at most
      * SERVER_THREADS_MAX; 0 for one per usable CPU, up to 4. A handler that
      * blocks holds one thread, and the others keep serving.
      */
@@ -49,7 +49,7 @@ struct server {
     unsigned thread_count;
     pthread_t threads[SERVER_THREADS_MAX];
     bool started;                  /* threads run until server_stop() */
-    atomic_uint in_flight;         /* requests received and not yet answered */
+    atomic_uint in_flight;         /* requests received and not yet replied to */
     atomic_bool stopping;          /* shutting down: replies close their connection */
     struct conn_table conns;
 };

@@ -8,7 +8,7 @@
 /* Maximum body size that these tests pass to the parser, in bytes. */
 #define TEST_BODY_MAX 16
 
-/* A request copied into its own heap buffer, so that ASan sees reads past its end. */
+/* A request copied into its own heap buffer, so that ASan reports reads past its end. */
 struct parsed {
     char *buf;
     size_t len;
