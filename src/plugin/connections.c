@@ -1,16 +1,14 @@
 /*
  * connections.c: the open connections of a server, each with its client
- * address for the logs and a deadline. libmicrohttpd only closes a
- * connection that stays silent for SERVER_CONNECTION_TIMEOUT, so a client
- * that sends a byte every few seconds could hold a connection forever. As
- * Go's read and write timeouts did for nvidia-docker 1.0, a watcher thread
- * closes a connection whose request does not arrive, or whose reply is not
- * sent, within CONN_DEADLINE_MS. The time a handler takes does
- * not count.
+ * address for the logs and a deadline. As Go's read and write timeouts did
+ * for nvidia-docker 1.0, a watcher thread closes a connection that waits
+ * CONN_IDLE_MS for a request, without a log line. It logs and closes one
+ * whose request does not arrive, or whose reply is not sent, within
+ * CONN_DEADLINE_MS. The time a handler takes does not count.
  *
- * The watcher closes a connection with shutdown(2), which makes
- * libmicrohttpd end it. It does so only while the connection is in the
- * table, under the table's lock: libmicrohttpd removes a connection
+ * The watcher closes a connection with shutdown(2), which makes the
+ * server's event loop end it. It does so only while the connection is in
+ * the table, under the table's lock: the server removes a connection
  * (conn_close) before it closes the socket, so the descriptor cannot have
  * been reused.
  */
@@ -64,6 +62,11 @@ static long long expire_locked(struct conn_table *table, long long now)
                 next = conn->due_ms;
             continue;
         }
+        if (conn->phase == CONN_IDLE) {
+            shutdown(conn->fd, SHUT_RDWR);
+            conn->phase = CONN_HANDLING;
+            continue;
+        }
         reject_log("Closed the connection%s%s to the %s: %s within %d s",
                    conn->client[0] ? " from " : "", conn->client, table->server_name,
                    conn->phase == CONN_SENDING ? "the client did not read the reply"
@@ -97,12 +100,15 @@ static void *watcher_main(void *arg)
     return NULL;
 }
 
-int conn_table_start(struct conn_table *table, const char *server_name, nvd_error **err)
+int conn_table_start(struct conn_table *table, const char *server_name, unsigned limit,
+                     unsigned per_ip_limit, nvd_error **err)
 {
     pthread_condattr_t attr;
 
     memset(table, 0, sizeof(*table));
     table->server_name = server_name;
+    table->limit = limit;
+    table->per_ip_limit = per_ip_limit;
     table->next_wake_ms = LLONG_MAX;
     pthread_mutex_init(&table->lock, NULL);
     pthread_condattr_init(&attr);
@@ -135,31 +141,88 @@ void conn_table_stop(struct conn_table *table)
     pthread_mutex_destroy(&table->lock);
 }
 
-/* Set the phase of conn and its deadline. Called with the table's lock held. */
+/*
+ * Set the phase of conn and its deadline. A request's deadline counts from
+ * the end of the previous reply, so CONN_READING after CONN_IDLE keeps the
+ * start. Called with the table's lock held.
+ */
 static void set_phase_locked(struct conn_table *table, struct conn *conn, enum conn_phase phase)
 {
+    long long now = monotonic_ms();
+
+    if (!(phase == CONN_READING && conn->phase == CONN_IDLE))
+        conn->phase_start_ms = now;
     conn->phase = phase;
     if (phase == CONN_HANDLING)
         return;
-    conn->due_ms = monotonic_ms() + CONN_DEADLINE_MS;
+    conn->due_ms = conn->phase_start_ms + (phase == CONN_IDLE ? CONN_IDLE_MS : CONN_DEADLINE_MS);
     if (conn->due_ms < table->next_wake_ms)
         pthread_cond_signal(&table->wake);
 }
 
-struct conn *conn_open(struct conn_table *table, int fd, const struct sockaddr *addr)
+/* Store the client address of addr in conn: IP and port for the log, and the IP for the limits. */
+static void set_client(struct conn *conn, const struct sockaddr *addr)
 {
-    struct conn *conn = nvd_xcalloc(1, sizeof(*conn));
-
-    conn->fd = fd;
     format_client(addr, conn->client, sizeof(conn->client));
+    conn->has_ip = false;
+    if (!addr)
+        return;
+    if (addr->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)addr;
+        memset(conn->ip, 0, 10);
+        memset(conn->ip + 10, 0xff, 2);
+        memcpy(conn->ip + 12, &in->sin_addr, 4);
+        conn->has_ip = true;
+    } else if (addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)addr;
+        memcpy(conn->ip, &in6->sin6_addr, 16);
+        conn->has_ip = true;
+    }
+}
+
+/* Return the number of connections in table from the address of conn. Called with the lock held. */
+static unsigned count_from_ip_locked(const struct conn_table *table, const struct conn *conn)
+{
+    unsigned count = 0;
+
+    for (const struct conn *other = table->head; other; other = other->next) {
+        if (other->has_ip && memcmp(other->ip, conn->ip, sizeof(conn->ip)) == 0)
+            count++;
+    }
+    return count;
+}
+
+bool conn_open(struct conn_table *table, struct conn *conn, int fd, const struct sockaddr *addr)
+{
+    conn->fd = fd;
+    conn->phase = CONN_IDLE;
+    set_client(conn, addr);
+
     pthread_mutex_lock(&table->lock);
+    if (table->count >= table->limit) {
+        pthread_mutex_unlock(&table->lock);
+        reject_log("Closed a new connection%s%s to the %s: %u connections are open, the maximum",
+                   conn->client[0] ? " from " : "", conn->client, table->server_name,
+                   table->limit);
+        return false;
+    }
+    if (table->per_ip_limit > 0 && conn->has_ip &&
+        count_from_ip_locked(table, conn) >= table->per_ip_limit) {
+        pthread_mutex_unlock(&table->lock);
+        reject_log("Closed a new connection from %s to the %s: %u connections from that "
+                   "address are open, the maximum", conn->client, table->server_name,
+                   table->per_ip_limit);
+        return false;
+    }
+    conn->prev = NULL;
     conn->next = table->head;
     if (table->head)
         table->head->prev = conn;
     table->head = conn;
-    set_phase_locked(table, conn, CONN_READING);
+    table->count++;
+    set_phase_locked(table, conn, CONN_IDLE);
     pthread_mutex_unlock(&table->lock);
-    return conn;
+    return true;
 }
 
 void conn_close(struct conn_table *table, struct conn *conn)
@@ -171,8 +234,8 @@ void conn_close(struct conn_table *table, struct conn *conn)
         table->head = conn->next;
     if (conn->next)
         conn->next->prev = conn->prev;
+    table->count--;
     pthread_mutex_unlock(&table->lock);
-    free(conn);
 }
 
 void conn_set_phase(struct conn_table *table, struct conn *conn, enum conn_phase phase)

@@ -45,26 +45,32 @@ static void discover_at_start(struct plugin *plugin)
 
 /*
  * The REST API: any local user may connect, so one client address may hold
- * at most 64 connections. 512 connections bound the request memory at
- * 8 MiB (SERVER_CONNECTION_MEMORY each) and, with the plugin API's 64,
- * stay below the usual limit of 1024 open files.
+ * at most 64 connections. 512 connections, with the plugin API's 64, stay
+ * below the usual limit of 1024 open files. Replies take microseconds, so
+ * one thread per CPU serves them.
  */
 static const struct server_config rest_config = {
     .name = "remote API",
     .dispatch = rest_dispatch,
     .clean_paths = true,
-    .thread_pool = true,
+    .threads = 0,
     .connection_limit = 512,
     .per_ip_limit = 64,
 };
 
-/* The volume plugin API: only Docker (root) connects, and a volume build may take seconds. */
+/*
+ * The volume plugin API: only Docker (root) connects, and a volume build
+ * may take seconds, so a few threads let other volume requests proceed.
+ * dockerd opens one connection per volume call, so starting many
+ * containers at once opens many: 256 lets 200 concurrent Create and Mount
+ * calls all wait for the one build instead of being closed.
+ */
 static const struct server_config volume_config = {
     .name = "plugin API",
     .dispatch = volume_api_dispatch,
     .clean_paths = false,
-    .thread_pool = false,
-    .connection_limit = 64,
+    .threads = 4,
+    .connection_limit = 256,
     .per_ip_limit = 0,
 };
 
@@ -215,7 +221,7 @@ int main(int argc, char **argv)
         nvd_log_error("failed to remove the socket %s: %s", plugin.socket_path, strerror(errno));
     reject_log_flush();
     nvd_log("Successfully terminated");
-    if (rest.daemon || volume.daemon)
+    if (rest.started || volume.started)
         return 0;   /* request threads still run and use the state */
     plugin_destroy(&plugin);
     return 0;

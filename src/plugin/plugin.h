@@ -1,7 +1,7 @@
 /*
  * plugin.h: the state of nvidia-docker-plugin shared by its two APIs, and
  * the request, reply and route types that their handlers use. Handlers
- * never see libmicrohttpd: server.c turns a reply into an HTTP response.
+ * never see the HTTP server: http_conn.c turns a reply into an HTTP response.
  */
 #ifndef NVD_PLUGIN_H
 #define NVD_PLUGIN_H

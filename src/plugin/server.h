@@ -1,52 +1,55 @@
 /*
- * server.h: the HTTP servers of the daemon (libmicrohttpd), one per API,
- * each on a listen socket that listen.c creates.
+ * server.h: the HTTP servers of the daemon, one per API, each on a listen
+ * socket that listen.c creates.
  */
 #ifndef NVD_PLUGIN_SERVER_H
 #define NVD_PLUGIN_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
 #include "connections.h"
 #include "plugin.h"
 
-struct MHD_Daemon;
-
 typedef void (*dispatch_fn)(struct plugin *plugin, const struct request *req,
                             struct reply *reply);
 
-/* Seconds a connection may stay silent before libmicrohttpd closes it, as 1.0's Go servers did. */
-#define SERVER_CONNECTION_TIMEOUT 5
-
-/*
- * Memory for one connection's request line, headers and reply headers,
- * in bytes; a larger request gets 414 or 431. Real requests take a few
- * hundred bytes. The body is not part of it (PLUGIN_BODY_MAX).
- * NOTE: with libmicrohttpd 0.9.75, a request head within about 400 bytes
- * below this size leaves no room for the reply's headers: the connection
- * closes without a reply (measured at 16000 to 16400 bytes).
- */
-#define SERVER_CONNECTION_MEMORY (16 * 1024)
+/* Maximum number of threads that serve the connections of a server. */
+#define SERVER_THREADS_MAX 8
 
 /* Settings of one API's server. */
 struct server_config {
     const char *name;           /* "remote API" or "plugin API", for logs */
     dispatch_fn dispatch;
     bool clean_paths;           /* redirect non-canonical paths as Go's ServeMux did */
-    bool thread_pool;           /* a few threads poll all connections, instead of one thread each */
-    unsigned connection_limit;  /* open connections at most; beyond it, new clients wait in
-                                   the listen queue (thread pool) or are closed at once */
+    /*
+     * Threads that read, handle and reply to requests, at most
+     * SERVER_THREADS_MAX; 0 for one per usable CPU, up to 4. A handler that
+     * blocks holds one thread, and the others keep serving.
+     */
+    unsigned threads;
+    unsigned connection_limit;  /* open connections at most; beyond it, new ones close at once */
     unsigned per_ip_limit;      /* open connections per client address at most; 0 for none */
 };
 
-/* One HTTP server: a listen socket, its API and the requests in progress. */
+/*
+ * One HTTP server: a listen socket, its API, the threads that serve it and
+ * the requests in progress. The threads share one epoll instance, in which
+ * each connection is armed for one event at a time (EPOLLONESHOT), so a
+ * connection has at most one thread serving it.
+ */
 struct server {
     struct server_config config;
     struct plugin *plugin;
+    pthread_mutex_t listen_lock;   /* guards listen_fd against server_quiesce() */
     int listen_fd;                 /* -1 once quiesced or stopped */
-    struct MHD_Daemon *daemon;
-    atomic_uint in_flight;         /* requests received and not yet completed */
+    int epoll_fd;
+    int stop_fd;                   /* eventfd that ends the threads once written */
+    unsigned thread_count;
+    pthread_t threads[SERVER_THREADS_MAX];
+    bool started;                  /* threads run until server_stop() */
+    atomic_uint in_flight;         /* requests received and not yet replied to */
     atomic_bool stopping;          /* shutting down: replies close their connection */
     struct conn_table conns;
 };
@@ -64,7 +67,7 @@ void server_quiesce(struct server *server);
 /* Return the number of requests received and not yet completed. */
 unsigned server_in_flight(struct server *server);
 
-/* Close every connection and stop the threads. */
+/* Stop the threads and close every connection. Call it when no request is in flight. */
 void server_stop(struct server *server);
 
 /*
