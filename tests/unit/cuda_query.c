@@ -12,33 +12,9 @@
 #include "cuda_query.h"
 #include "util.h"
 
-static char *tmp_dir;
-static const char *build_dir;
 static unsigned root_count;
 
 static const char *const k80_busids[] = { "0000:05:00.0", "0000:06:00.0" };
-
-static int setup_group(void **state)
-{
-    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmp_dir = make_tmpdir();
-    return 0;
-}
-
-static int teardown_group(void **state)
-{
-    run_ok("rm -rf %s", tmp_dir);
-    free(tmp_dir);
-    return 0;
-}
-
-#define SKIP_UNLESS_ROOT()                                                 \
-    do {                                                                   \
-        if (geteuid() != 0) {                                              \
-            print_message("nvd-sim needs root (mknod, ldconfig -r)\n");    \
-            skip();                                                        \
-        }                                                                  \
-    } while (0)
 
 /* Lay out a k80x2 root whose drivers lack the entry point `missing` (or none). */
 static char *make_k80_root(const char *missing)
@@ -223,5 +199,5 @@ int main(void)
         cmocka_unit_test(discovery_survives_crashing_libcuda),
     };
 
-    return cmocka_run_group_tests_name("cuda_query", tests, setup_group, teardown_group);
+    return cmocka_run_group_tests_name("cuda_query", tests, sim_group_setup, sim_group_teardown);
 }

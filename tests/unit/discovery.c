@@ -13,8 +13,6 @@
 #include "nvml_abi.h"
 #include "util.h"
 
-static char *tmp_dir;
-static const char *build_dir;
 static unsigned root_count;
 
 /* An open driver and what it discovered under a root. */
@@ -28,28 +26,6 @@ static const char *const k80_uuids[] = {
     "GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac",
     "GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d",
 };
-
-static int setup_group(void **state)
-{
-    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmp_dir = make_tmpdir();
-    return 0;
-}
-
-static int teardown_group(void **state)
-{
-    run_ok("rm -rf %s", tmp_dir);
-    free(tmp_dir);
-    return 0;
-}
-
-#define SKIP_UNLESS_ROOT()                                                 \
-    do {                                                                   \
-        if (geteuid() != 0) {                                              \
-            print_message("nvd-sim needs root (mknod, ldconfig -r)\n");    \
-            skip();                                                        \
-        }                                                                  \
-    } while (0)
 
 /* Load a shipped profile as JSON. */
 static json_t *load_profile(const char *name)
@@ -724,5 +700,5 @@ int main(void)
         cmocka_unit_test(gpu_without_cuda_keeps_nvml_values),
     };
 
-    return cmocka_run_group_tests_name("discovery", tests, setup_group, teardown_group);
+    return cmocka_run_group_tests_name("discovery", tests, sim_group_setup, sim_group_teardown);
 }

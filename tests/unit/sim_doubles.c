@@ -19,8 +19,6 @@
 #define LIB64 "usr/lib/x86_64-linux-gnu"
 #define LIB32 "usr/lib/i386-linux-gnu"
 
-static char *tmp_dir;
-static const char *build_dir;
 static unsigned root_count;
 
 /* The NVML double's functions, resolved with dlsym. */
@@ -38,28 +36,6 @@ struct cuda {
     NVD_CUDA_FUNCTIONS(CUDA_POINTER)
 #undef CUDA_POINTER
 };
-
-static int setup_group(void **state)
-{
-    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmp_dir = make_tmpdir();
-    return 0;
-}
-
-static int teardown_group(void **state)
-{
-    run_ok("rm -rf %s", tmp_dir);
-    free(tmp_dir);
-    return 0;
-}
-
-#define SKIP_UNLESS_ROOT()                                                 \
-    do {                                                                   \
-        if (geteuid() != 0) {                                              \
-            print_message("nvd-sim needs root (mknod, ldconfig -r)\n");    \
-            skip();                                                        \
-        }                                                                  \
-    } while (0)
 
 /* Lay out a new root from the shipped profile name, without the missing functions given. */
 static char *make_root(const char *name, const char *const *missing, size_t missing_count)
@@ -403,5 +379,5 @@ int main(void)
         cmocka_unit_test(profile_rejects_unknown_function),
     };
 
-    return cmocka_run_group_tests_name("sim_doubles", tests, setup_group, teardown_group);
+    return cmocka_run_group_tests_name("sim_doubles", tests, sim_group_setup, sim_group_teardown);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 /* Run a shell command built from fmt; fail the test if it does not exit 0. */
 static inline void run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -33,5 +34,34 @@ static inline char *make_tmpdir(void)
     assert_non_null(mkdtemp(dir));
     return dir;
 }
+
+/* The build directory and a temporary directory of a group of nvd-sim tests. */
+static const char *build_dir __attribute__((unused));
+static char *tmp_dir __attribute__((unused));
+
+/* Set build_dir from NVD_BUILD_ROOT and make tmp_dir, for a test group. */
+static inline int sim_group_setup(void **state)
+{
+    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
+    tmp_dir = make_tmpdir();
+    return 0;
+}
+
+/* Remove tmp_dir at the end of a test group. */
+static inline int sim_group_teardown(void **state)
+{
+    run_ok("rm -rf %s", tmp_dir);
+    free(tmp_dir);
+    return 0;
+}
+
+/* Skip the current test unless it runs as root, which nvd-sim needs. */
+#define SKIP_UNLESS_ROOT()                                                 \
+    do {                                                                   \
+        if (geteuid() != 0) {                                              \
+            print_message("nvd-sim needs root (mknod, ldconfig -r)\n");    \
+            skip();                                                        \
+        }                                                                  \
+    } while (0)
 
 #endif /* NVD_TEST_UTIL_H */
