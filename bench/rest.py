@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark nvidia-docker-plugin's REST API against nginx serving the same bytes.
 
-For each profile: lay out an nvd-sim root, start the plugin pinned to CPU 0,
-measure the time from exec to the first served request (median of 9 starts), copy the plugin's
-/docker/cli and /gpu/info/json bodies into an nginx root, start nginx (one
-worker, pinned to CPU 0), and run wrk (pinned to CPU 1) against both in turn,
-keep-alive. Also reads the plugin's private memory and RSS from
-/proc/PID/smaps_rollup when idle (NVML closed) and after the load, and the p99 latency of
-/gpu/status/json. Prints a Markdown table. Run as root from the repository:
+For each profile it lays out an nvd-sim root and starts the plugin pinned to
+CPU 0. It measures the time from exec to the first served request, as the
+median of 9 starts. It copies the plugin's /docker/cli and /gpu/info/json
+bodies into an nginx root, starts nginx (one worker, pinned to CPU 0), and
+runs wrk (pinned to CPU 1, keep-alive) against both in turn. It also reads
+the plugin's private memory and RSS from /proc/PID/smaps_rollup when idle
+(NVML closed) and after the load, and the p99 latency of /gpu/status/json.
+It prints Markdown tables. Run as root from the repository:
 
     bench/rest.py [--build build] [--seconds 10] [profile ...]
 """
@@ -151,11 +152,13 @@ def wrk(port, path, seconds, latency=False):
 
 
 def bench_profile(build, profile, seconds):
+    """Measure one profile; return its figures as a dict."""
     tmp = tempfile.mkdtemp(prefix=f"nvd-bench-{profile}.")
     os.chmod(tmp, 0o755)  # nginx workers run as www-data
     root = f"{tmp}/root"
     subprocess.run([f"{build}/bin/nvd-sim", "init", root, "--profile", profile],
                    check=True, stdout=subprocess.DEVNULL)
+
     # Start-up is short and noisy: take the median of several starts.
     starts = []
     for _ in range(START_SAMPLES):
@@ -164,12 +167,14 @@ def bench_profile(build, profile, seconds):
         plugin.send_signal(signal.SIGTERM)
         plugin.wait(timeout=10)
     start_ms = sorted(starts)[len(starts) // 2]
+
     plugin, _ = start_plugin(build, root, tmp)
     nginx = None
     try:
         # Idle: NVML is closed 5 s after the last request that needed it.
         time.sleep(IDLE_SECONDS)
         idle = memory(plugin.pid)
+
         files = {}
         for name, path in (("cli", "/docker/cli"), ("info.json", "/gpu/info/json")):
             status, body = http_get(PLUGIN_PORT, path)
@@ -177,6 +182,7 @@ def bench_profile(build, profile, seconds):
                 sys.exit(f"bench: {path} returned {status}: {body[:200]!r}")
             files[name] = body
         nginx = start_nginx(tmp, files)
+
         rows = []
         for name, path in (("cli", "/docker/cli"), ("info.json", "/gpu/info/json")):
             plugin_rps, _ = wrk(PLUGIN_PORT, path, seconds)
@@ -190,6 +196,7 @@ def bench_profile(build, profile, seconds):
             nginx.wait(timeout=10)
         plugin.send_signal(signal.SIGTERM)
         plugin.wait(timeout=10)
+
     shutil.rmtree(tmp, ignore_errors=True)
     return {
         "profile": profile, "start_ms": start_ms, "rows": rows,

@@ -10,7 +10,7 @@
 
 #include "util.h"
 
-/* Store a new error in *err unless err is NULL or already holds one. */
+/* Store a new error in *err unless err is NULL or already has one. */
 static void error_store(nvd_error **err, enum nvd_error_kind kind, int errnum,
                         char *msg)
 {

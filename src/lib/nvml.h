@@ -1,5 +1,5 @@
 /*
- * nvml.h: NVML reached through dlopen and dlsym only. One handle holds the
+ * nvml.h: NVML reached through dlopen and dlsym only. One handle contains the
  * library and a table of its entry points, resolved once at open.
  */
 #ifndef NVD_NVML_H

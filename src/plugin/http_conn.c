@@ -311,7 +311,7 @@ static void send_continue(struct http_conn *conn)
                       conn->entry.client[0] ? " to " : "", conn->entry.client, strerror(errno));
 }
 
-/* Frame and answer the next request in the buffer, if it is complete. */
+/* Frame and serve the next request in the buffer, if it is complete. */
 static enum input_state process_input(struct http_conn *conn)
 {
     struct http_error error;

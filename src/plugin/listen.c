@@ -1,7 +1,7 @@
 /*
  * listen.c: the daemon's listen sockets. The TCP address takes Go's listen
- * address syntax, as 1.0's -l did; the Unix socket replaces a stale socket
- * file left by a daemon that did not exit cleanly.
+ * address syntax, as 1.0's -l did. The Unix socket replaces a stale socket
+ * file that a daemon left when it did not exit cleanly.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -102,7 +102,7 @@ static char *render_docker_cli(const struct nvd_host *host, const char *dev, con
     return body;
 }
 
-/* What a cached /docker/cli reply is rendered from. */
+/* The inputs that a cached /docker/cli reply is rendered from. */
 struct docker_cli_render {
     const struct nvd_host *host;
     char *(*render)(const struct nvd_docker_args *);

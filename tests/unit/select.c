@@ -140,7 +140,7 @@ static void docker_args_for_selection(void **state)
 
 static void select_index_after_left_out_gpu(void **state)
 {
-    /* NVML GPU 1 could not be described, so host->gpus holds GPUs 0 and 2. */
+    /* NVML GPU 1 could not be described, so host->gpus contains GPUs 0 and 2. */
     struct nvd_gpu gap_gpus[] = { gpus[0], gpus[2] };
     struct nvd_host gap = host;
     struct nvd_selection sel;

@@ -1,8 +1,9 @@
 /*
- * sim_doubles.c: the NVML and CUDA doubles of nvd-sim, loaded with dlopen
- * from roots made by the nvd-sim of this build, return what NVIDIA's
- * libraries return: NVML's process list sizes, topology levels and "not
- * supported", CUDA's bus id forms, attributes and peer access. Entry points
+ * sim_doubles.c: checks that the NVML and CUDA doubles of nvd-sim return
+ * what NVIDIA's libraries return. They are loaded with dlopen from roots
+ * made by the nvd-sim of this build. Checked: NVML's process list sizes,
+ * topology levels and "not supported", and CUDA's bus id forms, attributes
+ * and peer access. Entry points
  * that a profile removes are not exported. nvd-sim needs root (mknod,
  * ldconfig -r).
  */

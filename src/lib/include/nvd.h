@@ -32,9 +32,9 @@ extern "C" {
 
 /* ------------------------------------------------------------------ errors */
 
-/* What kind of failure an error is; the REST API maps it to a status. */
+/* The kind of a failure, which the REST API maps to an HTTP status. */
 enum nvd_error_kind {
-    NVD_ERR_SYSTEM = 1,   /* a system call failed; errnum holds errno */
+    NVD_ERR_SYSTEM = 1,   /* a system call failed; errnum is its errno */
     NVD_ERR_INVALID,      /* bad input from the caller (HTTP 400) */
     NVD_ERR_NOT_FOUND,    /* a named thing does not exist */
     NVD_ERR_DRIVER,       /* the driver (NVML, CUDA, its files) failed */
@@ -86,7 +86,7 @@ NVD_PUBLIC void nvd_log_error(const char *fmt, ...) __attribute__((format(printf
  */
 #define NVD_UNKNOWN (-1LL)
 
-/* How two GPUs reach each other, with 1.0's codes (the JSON "Link" value). */
+/* The link between two GPUs, with 1.0's codes (the JSON "Link" value). */
 enum nvd_p2p_link {
     NVD_P2P_UNKNOWN = 0,
     NVD_P2P_CROSS_CPU = 1,          /* NVML_TOPOLOGY_SYSTEM */
@@ -161,7 +161,7 @@ struct nvd_gpu_status {
  */
 struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
-    char *dev_root;                     /* holds dev/nvidia*; default driver_root */
+    char *dev_root;                     /* contains dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
     char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0 */
     size_t gpu_count;
@@ -252,8 +252,8 @@ NVD_PUBLIC void nvd_selection_clear(struct nvd_selection *sel);
 #define NVD_MOUNT_POINT "/usr/local/nvidia"
 
 /*
- * What a container needs: device nodes and driver volumes. Each device is
- * the node's path in the container (/dev/nvidia0); its host path is
+ * The device nodes and driver volumes that a container needs. Each device
+ * is the node's path in the container (/dev/nvidia0), and its host path is
  * <dev_root>/dev/nvidia0. Volumes are "nvidia_driver_<version>".
  */
 struct nvd_docker_args {
