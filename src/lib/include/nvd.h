@@ -163,7 +163,9 @@ struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
     char *dev_root;                     /* contains dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
-    char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0 */
+    char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0;
+                                           "" until the CUDA properties are read */
+    bool cuda_read;                     /* nvd_host_read_cuda() has run */
     size_t gpu_count;
     struct nvd_gpu *gpus;
 };
@@ -197,6 +199,25 @@ NVD_PUBLIC struct nvd_host *nvd_host_discover_with(nvd_driver *driver,
                                                    const char *driver_root,
                                                    const char *dev_root,
                                                    nvd_error **err);
+
+/*
+ * Like nvd_host_discover_with(), but read only what NVML gives: the CUDA
+ * version, each GPU's CUDA properties and its peers stay unknown until
+ * nvd_host_read_cuda(). For a daemon that must serve at once and shows
+ * the CUDA values only on some requests.
+ */
+NVD_PUBLIC struct nvd_host *nvd_host_discover_nvml(nvd_driver *driver,
+                                                   const char *driver_root,
+                                                   const char *dev_root,
+                                                   nvd_error **err);
+
+/*
+ * Read the CUDA version, each GPU's CUDA properties and its peers into a
+ * host from nvd_host_discover_nvml(), through the same driver. Does
+ * nothing when they were read already. What CUDA cannot give is logged
+ * and stays unknown. Not safe against concurrent readers of those values.
+ */
+NVD_PUBLIC void nvd_host_read_cuda(nvd_driver *driver, struct nvd_host *host);
 
 /* Open the driver, discover the host and close the driver again. */
 NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
