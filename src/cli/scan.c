@@ -13,8 +13,8 @@
  * `docker -d` ran the daemon, are left out: nvidia-docker has no image to
  * find there, and passes such a command line through unchanged. */
 static const char *const global_long_values[] = {
-    "config", "context", "host", "log-level", "tlscacert", "tlscert",
-    "tlskey", NULL,
+    "config", "context", "host", "log-level", "orchestrator", "tlscacert",
+    "tlscert", "tlskey", NULL,
 };
 
 static const char *const global_long_bools[] = {
@@ -216,7 +216,7 @@ static void on_global_option(const struct scan_option *opt, void *ctx)
     }
 }
 
-/* Record a --help among the run/create options. */
+/* Record the run/create options that nvidia-docker needs to know. */
 static void on_run_option(const struct scan_option *opt, void *ctx)
 {
     struct scan_result *out = ctx;
@@ -224,6 +224,12 @@ static void on_run_option(const struct scan_option *opt, void *ctx)
     note_unknown(opt, out);
     if (option_is(opt, "help", '\0'))
         out->help = out->help || bool_is_set(opt);
+    else if (option_is(opt, "pull", '\0'))
+        out->pull = opt->value;
+    else if (option_is(opt, "platform", '\0'))
+        out->platform = opt->value;
+    else if (option_is(opt, "quiet", 'q'))
+        out->quiet = bool_is_set(opt);
 }
 
 /* Return the index of the positional argument at or after the end of

@@ -88,6 +88,11 @@ struct scan_result {
      * run/create options, or -h, --help, -v, --version among the global
      * ones. */
     bool help;
+    /* run/create options that say how docker gets the image: the last value
+     * given, or NULL (false). */
+    const char *pull;        /* --pull: always, missing or never */
+    const char *platform;    /* --platform */
+    bool quiet;              /* -q, --quiet: no pull progress */
     /* Global options that choose the engine: the last value given, or NULL. */
     const char *host;        /* -H, --host */
     int host_count;          /* how many were given: docker rejects two */

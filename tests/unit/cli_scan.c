@@ -484,6 +484,31 @@ static void test_scan_help_values(void **state)
     assert_int_equal(r.image_index, 3);
 }
 
+static void test_scan_pull_options(void **state)
+{
+    (void)state;
+    struct scan_result r;
+
+    const char *a1[] = { "run", "--pull", "never", "--platform=linux/arm64", "-q", "img", NULL };
+    scan_list(a1, &r);
+    assert_string_equal(r.pull, "never");
+    assert_string_equal(r.platform, "linux/arm64");
+    assert_true(r.quiet);
+    assert_int_equal(r.image_index, 5);
+
+    const char *a2[] = { "create", "--pull=always", "--pull", "missing", "-itq=false", "img", NULL };
+    scan_list(a2, &r);
+    assert_string_equal(r.pull, "missing");
+    assert_null(r.platform);
+    assert_false(r.quiet);
+
+    const char *a3[] = { "--orchestrator", "swarm", "run", "img", NULL };
+    scan_list(a3, &r);
+    assert_int_equal(r.command_index, 2);
+    assert_int_equal(r.image_index, 3);
+    assert_null(r.pull);
+}
+
 /* Every option of the tables is known, with the right kind. */
 static void test_scan_known_flags(void **state)
 {
@@ -507,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_scan_unknown_options),
         cmocka_unit_test(test_scan_help_values),
         cmocka_unit_test(test_scan_known_flags),
+        cmocka_unit_test(test_scan_pull_options),
         cmocka_unit_test(test_scan_insert_before_dashes),
         cmocka_unit_test(test_scan_engine_options),
         cmocka_unit_test(test_scan_help_flag),
