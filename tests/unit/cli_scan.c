@@ -509,6 +509,41 @@ static void test_scan_pull_options(void **state)
     assert_null(r.pull);
 }
 
+/* Return true when name is in the NULL-terminated list. */
+static bool listed(const char *const *list, const char *name)
+{
+    for (; list && *list; list++) {
+        if (strcmp(*list, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* No option is both a value option and a boolean, none is listed twice,
+ * and every single-dash name is a long option of the same grammar. */
+static void check_grammar(const struct scan_grammar *g)
+{
+    for (const char *const *p = g->long_values; *p; p++) {
+        assert_false(listed(g->long_bools, *p));
+        assert_false(listed(p + 1, *p));
+    }
+    for (const char *const *p = g->long_bools; *p; p++)
+        assert_false(listed(p + 1, *p));
+    for (const char *c = g->short_values; *c; c++) {
+        assert_null(strchr(g->short_bools, *c));
+        assert_null(strchr(c + 1, *c));
+    }
+    for (const char *const *p = g->single_dash; p && *p; p++)
+        assert_true(listed(g->long_values, *p) || listed(g->long_bools, *p));
+}
+
+static void test_scan_grammar_tables(void **state)
+{
+    (void)state;
+    check_grammar(&scan_global_grammar);
+    check_grammar(&scan_run_grammar);
+}
+
 /* Every option of the tables is known, with the right kind. */
 static void test_scan_known_flags(void **state)
 {
@@ -533,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_scan_help_values),
         cmocka_unit_test(test_scan_known_flags),
         cmocka_unit_test(test_scan_pull_options),
+        cmocka_unit_test(test_scan_grammar_tables),
         cmocka_unit_test(test_scan_insert_before_dashes),
         cmocka_unit_test(test_scan_engine_options),
         cmocka_unit_test(test_scan_help_flag),
