@@ -6,6 +6,7 @@
 #ifndef NVD_CLI_PLUGIN_CLIENT_H
 #define NVD_CLI_PLUGIN_CLIENT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "nvd.h"
@@ -53,6 +54,13 @@ int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
                           nvd_error **err);
 
 void plugin_docker_cli_clear(struct plugin_docker_cli *cli);
+
+/*
+ * Set *info to the plugin's /gpu/info/json reply (a new reference): an
+ * object with a Version object (Driver, CUDA) and a Devices array (UUID,
+ * Path, Model, Arch, Brand, ... of each GPU, in index order).
+ */
+int plugin_get_gpu_info(json_t **info, nvd_error **err);
 
 /* Set *version to the driver's CUDA version from /gpu/info/json ("8.0"),
  * a new string. */
