@@ -140,6 +140,33 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     return 0;
 }
 
+/* The longest selection sent to the plugin. A full GPU UUID has 40
+ * characters, so this leaves room for about 200 of them, and the request
+ * stays below the plugin's limit on a request line (16 KiB). */
+#define SELECTION_MAX 8192
+
+/* Check that a selection can be sent to the plugin: no control character,
+ * at most SELECTION_MAX bytes. where names it ("NV_GPU"). */
+static int check_selection(const char *where, const char *value, nvd_error **err)
+{
+    size_t len = strlen(value);
+
+    if (len > SELECTION_MAX)
+        return nvd_error_set(err, NVD_ERR_INVALID,
+                             "%s is %zu characters long, more than the %d a GPU selection may "
+                             "have: list fewer GPUs, or use all",
+                             where, len, SELECTION_MAX);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (c < ' ' || c == 0x7f)
+            return nvd_error_set(err, NVD_ERR_INVALID,
+                                 "invalid %s: it contains the control character 0x%02x; "
+                                 "separate GPUs with commas, as in 0,1",
+                                 where, c);
+    }
+    return 0;
+}
+
 /* Choose the source and selection of req from the user's choice and env. */
 static int choose_gpus(bool labelled, const struct container_env *env,
                        const struct gpu_choice *choice, struct gpu_request *req,
@@ -180,6 +207,8 @@ static int choose_gpus(bool labelled, const struct container_env *env,
         return 0;
     }
 
+    if (check_selection(gpu_source_name(req->source), req->selection, err) < 0)
+        return -1;
     if (selects_void(req->selection)) {
         free(req->selection);
         req->selection = NULL;
@@ -197,8 +226,10 @@ int image_gpu_request(json_t *config, const struct container_env *env,
     bool labelled = has_text(volumes);
 
     memset(out, 0, sizeof(*out));
-    if (choose_gpus(labelled, env, choice, out, err) < 0)
+    if (choose_gpus(labelled, env, choice, out, err) < 0) {
+        gpu_request_clear(out);
         return -1;
+    }
     if (out->source == GPU_SOURCE_NONE)
         return 0;
 

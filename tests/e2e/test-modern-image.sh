@@ -130,3 +130,18 @@ expect_eq "error of NVIDIA_VISIBLE_DEVICES=9" \
     "$(error_message)"
 expect_eq "number of lines on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 expect_eq "number of containers (docker ps -a)" "$before" "$(count_containers)"
+
+# A value with a control character, or too long to send: rejected before
+# the plugin is asked.
+capture "$NVIDIA_DOCKER" run --rm -e "NVIDIA_VISIBLE_DEVICES=0
+1" "$modern" true
+expect_status 1
+expect_eq "error of a NVIDIA_VISIBLE_DEVICES with a newline" \
+    "invalid NVIDIA_VISIBLE_DEVICES: it contains the control character 0x0a; separate GPUs with commas, as in 0,1" \
+    "$(error_message)"
+capture env NV_GPU="$(printf '0,%.0s' $(seq 5000))" "$NVIDIA_DOCKER" run --rm "$modern" true
+expect_status 1
+expect_eq "error of a long NV_GPU" \
+    "NV_GPU is 10000 characters long, more than the 8192 a GPU selection may have: list fewer GPUs, or use all" \
+    "$(error_message)"
+expect_eq "number of containers (docker ps -a)" "$before" "$(count_containers)"

@@ -177,6 +177,33 @@ static void test_nv_gpu_and_gpus_disagree(void **state)
     json_decref(config);
 }
 
+static void test_selection_garbage(void **state)
+{
+    (void)state;
+    json_t *config = make_config(NULL, LIST("NVIDIA_VISIBLE_DEVICES=0\n1"));
+    struct gpu_request req;
+    nvd_error *err = NULL;
+
+    assert_int_equal(decide(config, &no_choice, &req, &err), -1);
+    assert_string_equal(err->msg, "invalid NVIDIA_VISIBLE_DEVICES: it contains the control "
+                                  "character 0x0a; separate GPUs with commas, as in 0,1");
+    nvd_error_free(err);
+    json_decref(config);
+
+    char *huge = malloc(10001);
+    memset(huge, '1', 10000);
+    huge[10000] = '\0';
+    struct gpu_choice choice = { .nv_gpu = huge };
+    config = make_config(NULL, NULL);
+    err = NULL;
+    assert_int_equal(decide(config, &choice, &req, &err), -1);
+    assert_string_equal(err->msg, "NV_GPU is 10000 characters long, more than the 8192 a GPU "
+                                  "selection may have: list fewer GPUs, or use all");
+    nvd_error_free(err);
+    json_decref(config);
+    free(huge);
+}
+
 /* Decide for an image with env, check that it gets GPUs and that its
  * requirements are the NULL-terminated name, expression pairs of want. */
 static void expect_requirements(const char *const *env, const char *const *want)
@@ -353,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_label_decides),
         cmocka_unit_test(test_decision_table),
         cmocka_unit_test(test_nv_gpu_and_gpus_disagree),
+        cmocka_unit_test(test_selection_garbage),
         cmocka_unit_test(test_requirements_collected),
         cmocka_unit_test(test_requirements_malformed_env),
         cmocka_unit_test(test_requirement_checks),
