@@ -136,7 +136,8 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     cleanup_free char *expr =
         minor > 0 ? nvd_xasprintf("cuda>=%.*s", (int)(major + 1 + minor), cuda)
                   : nvd_xasprintf("cuda>=%.*s", (int)major, cuda);
-    add_requirement(req, "CUDA_VERSION", strlen("CUDA_VERSION"), expr);
+    cleanup_free char *name = nvd_xasprintf("CUDA_VERSION=%s", cuda);
+    add_requirement(req, name, strlen(name), expr);
     return 0;
 }
 
@@ -384,7 +385,7 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
                                  "or set NVIDIA_DISABLE_REQUIRE=true to skip the check"
                                : "set NVIDIA_DISABLE_REQUIRE=true to skip the check";
         return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                             "requirement %s=\"%s\" is not met: %s; %s", r->name, r->expr,
+                             "requirement \"%s\" of %s is not met: %s; %s", r->expr, r->name,
                              values, hint);
     }
     return 0;

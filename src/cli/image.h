@@ -29,7 +29,7 @@ enum gpu_source {
 
 /* One requirement: the variable that set it and its expression. */
 struct image_requirement {
-    char *name;             /* "NVIDIA_REQUIRE_CUDA", or "CUDA_VERSION" for the legacy rule */
+    char *name;             /* "NVIDIA_REQUIRE_CUDA", or "CUDA_VERSION=8.0.61" for the legacy rule */
     char *expr;             /* "cuda>=8.0" */
 };
 

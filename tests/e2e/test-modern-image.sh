@@ -10,6 +10,7 @@
 modern=nvd-test/modern
 one_gpu=nvd-test/modern-gpu1
 too_new=nvd-test/modern-cuda9
+legacy=nvd-test/legacy-cuda9
 
 # import_modern NAME ENV...: import the harness's root as image NAME with
 # the PATH and LD_LIBRARY_PATH of CUDA images and the given ENV settings
@@ -28,7 +29,7 @@ import_modern() {
 }
 
 remove_images() {
-    "$DOCKER" rmi -f "$modern" "$one_gpu" "$too_new" >/dev/null 2>&1 || true
+    "$DOCKER" rmi -f "$modern" "$one_gpu" "$too_new" "$legacy" >/dev/null 2>&1 || true
 }
 trap remove_images EXIT
 
@@ -36,6 +37,7 @@ import_modern "$modern" NVIDIA_VISIBLE_DEVICES=all 'NVIDIA_REQUIRE_CUDA=cuda>=8.
 import_modern "$one_gpu" NVIDIA_VISIBLE_DEVICES=1
 import_modern "$too_new" NVIDIA_VISIBLE_DEVICES=all \
     'NVIDIA_REQUIRE_CUDA="cuda>=9.0 brand=geforce,driver>=390"'
+import_modern "$legacy" CUDA_VERSION=9.0.176
 
 gpu0="GPU 0: $GPU_NAME (UUID: $GPU0_UUID)"
 gpu1_alone="GPU 0: $GPU_NAME (UUID: $GPU1_UUID)"
@@ -99,9 +101,20 @@ before=$(count_containers)
 capture "$NVIDIA_DOCKER" run "$too_new" true
 expect_status 1
 expect_eq "error of $too_new" \
-    'requirement NVIDIA_REQUIRE_CUDA="cuda>=9.0 brand=geforce,driver>=390" is not met: the driver supports CUDA 8.0, the driver is version 375.66, GPU 0 (Tesla K80) is of brand Tesla; upgrade the driver or use an image made for an older CUDA, or set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    'requirement "cuda>=9.0 brand=geforce,driver>=390" of NVIDIA_REQUIRE_CUDA is not met: the driver supports CUDA 8.0, the driver is version 375.66, GPU 0 (Tesla K80) is of brand Tesla; upgrade the driver or use an image made for an older CUDA, or set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
     "$(error_message)"
 expect_eq "number of containers (docker ps -a)" "$before" "$(count_containers)"
+
+# A legacy image (CUDA_VERSION, no NVIDIA_REQUIRE_CUDA) gets every GPU and
+# requires the CUDA version it names.
+capture "$NVIDIA_DOCKER" run --rm "$legacy" true
+expect_status 1
+expect_eq "error of $legacy" \
+    'requirement "cuda>=9.0" of CUDA_VERSION=9.0.176 is not met: the driver supports CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    "$(error_message)"
+run_ok "$NVIDIA_DOCKER" run --rm -e NVIDIA_DISABLE_REQUIRE=1 "$legacy" nvidia-smi -L
+expect_eq "nvidia-smi -L of $legacy" "$gpu0
+GPU 1: $GPU_NAME (UUID: $GPU1_UUID)" "$OUT"
 
 # NVIDIA_DISABLE_REQUIRE skips the check; -e can also replace the requirement.
 run_ok "$NVIDIA_DOCKER" run --rm -e NVIDIA_DISABLE_REQUIRE=true "$too_new" nvidia-smi -L
@@ -112,7 +125,7 @@ run_ok "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_CUDA=cuda>=8.0' "$too_new" t
 capture "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_ARCH=arch>=5.0' "$one_gpu" true
 expect_status 1
 expect_eq "error of arch>=5.0" \
-    'requirement NVIDIA_REQUIRE_ARCH="arch>=5.0" is not met: GPU 1 (Tesla K80) has compute capability 3.7; set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    'requirement "arch>=5.0" of NVIDIA_REQUIRE_ARCH is not met: GPU 1 (Tesla K80) has compute capability 3.7; set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
     "$(error_message)"
 run_ok "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_ARCH=arch>=3.7,brand=tesla' "$modern" true
 

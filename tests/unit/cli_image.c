@@ -233,8 +233,8 @@ static void test_requirements_collected(void **state)
     expect_requirements(LIST("PATH=/bin", "NVIDIA_REQUIRE_CUDA=cuda>=8.0",
                              "NVIDIA_REQUIRE_ARCH=arch>=3.5", "NVIDIA_REQUIRE_JETPACK=csv-mounts=all"),
                         LIST("NVIDIA_REQUIRE_CUDA", "cuda>=8.0", "NVIDIA_REQUIRE_ARCH", "arch>=3.5"));
-    expect_requirements(LIST("CUDA_VERSION=8.0.61"), LIST("CUDA_VERSION", "cuda>=8.0"));
-    expect_requirements(LIST("CUDA_VERSION=11"), LIST("CUDA_VERSION", "cuda>=11"));
+    expect_requirements(LIST("CUDA_VERSION=8.0.61"), LIST("CUDA_VERSION=8.0.61", "cuda>=8.0"));
+    expect_requirements(LIST("CUDA_VERSION=11"), LIST("CUDA_VERSION=11", "cuda>=11"));
     expect_requirements(LIST("CUDA_VERSION=8.0", "NVIDIA_REQUIRE_CUDA=cuda>=7.5"),
                         LIST("NVIDIA_REQUIRE_CUDA", "cuda>=7.5"));
     expect_requirements(LIST("NVIDIA_REQUIRE_CUDA=cuda>=99", "NVIDIA_DISABLE_REQUIRE=true"),
@@ -314,23 +314,23 @@ static void test_requirement_checks(void **state)
 
     check_requirement("cuda>=8.0", both, 4, NULL);
     check_requirement("cuda>=12.2", both, 4,
-                 "requirement NVIDIA_REQUIRE_X=\"cuda>=12.2\" is not met: the driver supports "
+                 "requirement \"cuda>=12.2\" of NVIDIA_REQUIRE_X is not met: the driver supports "
                  "CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or set "
                  "NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("driver>=400", none, 2,
-                 "requirement NVIDIA_REQUIRE_X=\"driver>=400\" is not met: the driver is "
+                 "requirement \"driver>=400\" of NVIDIA_REQUIRE_X is not met: the driver is "
                  "version 375.66; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
     /* Arch and brand are checked on each chosen GPU. */
     check_requirement("arch>=3.5", both, 4, NULL);
     check_requirement("arch>=5.0", second, 2, NULL);
     check_requirement("arch>=5.0", both, 4,
-                 "requirement NVIDIA_REQUIRE_X=\"arch>=5.0\" is not met: GPU 0 (Tesla K80) has "
+                 "requirement \"arch>=5.0\" of NVIDIA_REQUIRE_X is not met: GPU 0 (Tesla K80) has "
                  "compute capability 3.7; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("brand=tesla", both, 4,
-                 "requirement NVIDIA_REQUIRE_X=\"brand=tesla\" is not met: GPU 1 (GeForce GTX "
+                 "requirement \"brand=tesla\" of NVIDIA_REQUIRE_X is not met: GPU 1 (GeForce GTX "
                  "1080) is of brand GeForce; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("brand=tesla,cuda>=9.0 brand=geforce", both, 4,
-                 "requirement NVIDIA_REQUIRE_X=\"brand=tesla,cuda>=9.0 brand=geforce\" is not "
+                 "requirement \"brand=tesla,cuda>=9.0 brand=geforce\" of NVIDIA_REQUIRE_X is not "
                  "met: the driver supports CUDA 8.0, GPU 0 (Tesla K80) is of brand Tesla; "
                  "upgrade the driver or use an image made for an older CUDA, or set "
                  "NVIDIA_DISABLE_REQUIRE=true to skip the check");
