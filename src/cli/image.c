@@ -404,6 +404,14 @@ int image_check_requirements(const struct gpu_request *req, json_t *info,
     size_t i;
     json_t *gpu;
 
+    if (req->cuda_version) {
+        if (!facts.cuda)
+            return nvd_error_set(err, NVD_ERR_INVALID,
+                                 "the reply of the nvidia-docker plugin to GET /gpu/info/json "
+                                 "has no Version.CUDA string");
+        if (image_check_cuda(facts.cuda, req->cuda_version, err) < 0)
+            return -1;
+    }
     if (req->requirement_count == 0)
         return 0;
     json_array_foreach(gpus, i, gpu) {
@@ -420,4 +428,35 @@ int image_check_requirements(const struct gpu_request *req, json_t *info,
     facts.arch = NULL;
     facts.brand = NULL;
     return check_facts(req, &facts, -1, NULL, err);
+}
+
+void image_explain_selection_error(const struct gpu_request *req, const char *gpus_value,
+                                   json_t *info, nvd_error **err)
+{
+    static const char prefix[] = "invalid device: ";
+    struct nvd_buf valid = { 0 };
+    size_t i;
+    json_t *gpu;
+
+    if (!*err || strncmp((*err)->msg, prefix, sizeof(prefix) - 1) != 0)
+        return;
+    nvd_buf_puts(&valid, "");
+    json_array_foreach(json_object_get(info, "Devices"), i, gpu) {
+        const char *uuid = json_text(gpu, "UUID");
+        if (uuid)
+            nvd_buf_printf(&valid, "%zu (%s), ", i, uuid);
+        else
+            nvd_buf_printf(&valid, "%zu, ", i);
+    }
+
+    cleanup_free char *list = nvd_buf_steal(&valid);
+    cleanup_free char *where = req->source == GPU_SOURCE_GPUS_FLAG
+                                   ? nvd_xasprintf("--gpus %s", gpus_value)
+                                   : nvd_xasprintf("%s=%s", gpu_source_name(req->source),
+                                                   req->selection);
+    nvd_error *explained = NULL;
+    nvd_error_set(&explained, NVD_ERR_INVALID, "%s: %s; valid devices are %sall, none and void",
+                  where, (*err)->msg, list);
+    nvd_error_free(*err);
+    *err = explained;
 }

@@ -81,14 +81,25 @@ const char *gpu_source_name(enum gpu_source source);
 int image_check_cuda(const char *driver_cuda, const char *image_cuda, nvd_error **err);
 
 /*
- * Check every requirement of req against info (the plugin's /gpu/info/json)
- * once for each chosen GPU, or once without arch and brand when no GPU is
- * chosen. devices are the container's device nodes ("/dev/nvidia1" or
- * "<host path>:/dev/nvidia1"); they tell which GPUs of info are chosen. A
+ * Check req against info (the plugin's /gpu/info/json, which may be NULL
+ * when req has no CUDA version label and no requirement). The label is
+ * checked with image_check_cuda(). Every requirement is checked once for
+ * each chosen GPU, or once without arch and brand when no GPU is chosen.
+ * devices are the container's device nodes ("/dev/nvidia1" or
+ * "<host path>:/dev/nvidia1"), which tell the chosen GPUs of info. A
  * requirement that is not met fails with a message that names it and the
  * driver's or GPU's values it compares.
  */
 int image_check_requirements(const struct gpu_request *req, json_t *info,
                              char *const *devices, size_t device_count, nvd_error **err);
+
+/*
+ * Rewrite the plugin's rejection of req's selection in *err ("invalid
+ * device: 9") to name where the selection came from (NV_GPU,
+ * NVIDIA_VISIBLE_DEVICES or --gpus gpus_value) and to list the valid
+ * devices of info. Any other error is left as it is.
+ */
+void image_explain_selection_error(const struct gpu_request *req, const char *gpus_value,
+                                   json_t *info, nvd_error **err);
 
 #endif /* NVD_CLI_IMAGE_H */

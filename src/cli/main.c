@@ -78,46 +78,6 @@ static json_t *gpu_info(struct gpu_info_cache *cache, nvd_error **err)
 }
 
 /*
- * Turn the plugin's rejection of a selection ("invalid device: 9") into a
- * message that names where the selection came from and lists the valid
- * devices. Any other error is left as it is.
- */
-static void explain_selection_error(const struct gpu_request *req, const char *gpus_value,
-                                    struct gpu_info_cache *cache, nvd_error **err)
-{
-    static const char prefix[] = "invalid device: ";
-    cleanup_error nvd_error *info_err = NULL;
-
-    if (!*err || strncmp((*err)->msg, prefix, sizeof(prefix) - 1) != 0)
-        return;
-    json_t *info = gpu_info(cache, &info_err);
-    if (!info)
-        return;
-
-    struct nvd_buf valid = { 0 };
-    json_t *gpus = json_object_get(info, "Devices");
-    size_t i;
-    json_t *gpu;
-    nvd_buf_puts(&valid, "");
-    json_array_foreach(gpus, i, gpu) {
-        const char *uuid = json_string_value(json_object_get(gpu, "UUID"));
-        nvd_buf_printf(&valid, "%zu%s%s%s, ", i, uuid ? " (" : "", uuid ? uuid : "",
-                       uuid ? ")" : "");
-    }
-
-    cleanup_free char *where = req->source == GPU_SOURCE_GPUS_FLAG
-                                   ? nvd_xasprintf("--gpus %s", gpus_value)
-                                   : nvd_xasprintf("%s=%s", gpu_source_name(req->source),
-                                                   req->selection);
-    cleanup_free char *list = nvd_buf_steal(&valid);
-    nvd_error *better = NULL;
-    nvd_error_set(&better, NVD_ERR_INVALID, "%s: %s; valid devices are %sall, none and void",
-                  where, (*err)->msg, list);
-    nvd_error_free(*err);
-    *err = better;
-}
-
-/*
  * Ask the plugin what a container with req needs, check the image's
  * requirements against the chosen GPUs, make sure the driver volume exists,
  * and set *options to the options to insert.
@@ -129,21 +89,14 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
     struct plugin_docker_cli cli;
     cleanup_free char *dev_query = req->selection ? plugin_device_query(req->selection) : NULL;
 
-    if (req->cuda_version || req->requirement_count > 0) {
-        json_t *info = gpu_info(cache, err);
-        if (!info)
-            return -1;
-        const char *driver_cuda =
-            json_string_value(json_object_get(json_object_get(info, "Version"), "CUDA"));
-        if (req->cuda_version && !driver_cuda)
-            return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "the reply of the nvidia-docker plugin to GET /gpu/info/json "
-                                 "has no Version.CUDA string");
-        if (req->cuda_version && image_check_cuda(driver_cuda, req->cuda_version, err) < 0)
-            return -1;
-    }
+    if ((req->cuda_version || req->requirement_count > 0) && !gpu_info(cache, err))
+        return -1;
     if (plugin_get_docker_cli(dev_query, &cli, err) < 0) {
-        explain_selection_error(req, gpus_value, cache, err);
+        /* The list of valid devices is worth a request only on failure. */
+        cleanup_error nvd_error *info_err = NULL;
+        json_t *info = gpu_info(cache, &info_err);
+        if (info)
+            image_explain_selection_error(req, gpus_value, info, err);
         return -1;
     }
     if (image_check_requirements(req, cache->info, cli.devices, cli.device_count, err) < 0) {

@@ -256,21 +256,3 @@ int plugin_get_gpu_info(json_t **info, nvd_error **err)
     *info = root;
     return 0;
 }
-
-int plugin_get_cuda_version(char **version, nvd_error **err)
-{
-    json_t *info;
-
-    *version = NULL;
-    if (plugin_get_gpu_info(&info, err) < 0)
-        return -1;
-    const char *cuda = json_string_value(json_object_get(json_object_get(info, "Version"), "CUDA"));
-    if (cuda)
-        *version = nvd_xstrdup(cuda);
-    json_decref(info);
-    if (!*version)
-        return nvd_error_set(err, NVD_ERR_INVALID,
-                             "the reply of the nvidia-docker plugin to GET /gpu/info/json "
-                             "has no Version.CUDA string");
-    return 0;
-}

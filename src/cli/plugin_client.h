@@ -1,7 +1,7 @@
 /*
  * plugin_client.h: the requests nvidia-docker sends to the REST API of
  * nvidia-docker-plugin: the devices and driver volume for a container, and
- * the CUDA version of the driver.
+ * the driver's and GPUs' properties.
  */
 #ifndef NVD_CLI_PLUGIN_CLIENT_H
 #define NVD_CLI_PLUGIN_CLIENT_H
@@ -61,10 +61,6 @@ void plugin_docker_cli_clear(struct plugin_docker_cli *cli);
  * Path, Model, Arch, Brand, ... of each GPU, in index order).
  */
 int plugin_get_gpu_info(json_t **info, nvd_error **err);
-
-/* Set *version to the driver's CUDA version from /gpu/info/json ("8.0"),
- * a new string. */
-int plugin_get_cuda_version(char **version, nvd_error **err);
 
 /* Return the length of the volume name at the start of a Volumes entry,
  * the part before the first ':'. */

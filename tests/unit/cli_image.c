@@ -342,6 +342,59 @@ static void test_requirement_checks(void **state)
                  "NVIDIA_DISABLE_REQUIRE=true to skip the checks");
 }
 
+static void test_label_checked_with_info(void **state)
+{
+    (void)state;
+    json_t *info = json_loads(info_text, 0, NULL);
+    struct gpu_request req = { .gpus = true, .cuda_version = "9.0" };
+    nvd_error *err = NULL;
+
+    assert_int_equal(image_check_requirements(&req, info, NULL, 0, &err), -1);
+    assert_string_equal(err->msg, "unsupported CUDA version: driver 8.0 < image 9.0");
+    nvd_error_free(err);
+
+    req.cuda_version = "7.5";
+    assert_int_equal(image_check_requirements(&req, info, NULL, 0, NULL), 0);
+    json_decref(info);
+
+    err = NULL;
+    info = json_pack("{s:{},s:[]}", "Version", "Devices");
+    assert_int_equal(image_check_requirements(&req, info, NULL, 0, &err), -1);
+    assert_non_null(strstr(err->msg, "has no Version.CUDA string"));
+    nvd_error_free(err);
+    json_decref(info);
+}
+
+static void test_selection_error_explained(void **state)
+{
+    (void)state;
+    json_t *info = json_loads(info_text, 0, NULL);
+    struct gpu_request req = { .gpus = true, .source = GPU_SOURCE_ENV, .selection = (char *)"9" };
+    nvd_error *err = NULL;
+
+    nvd_error_set(&err, NVD_ERR_INVALID, "invalid device: 9");
+    image_explain_selection_error(&req, NULL, info, &err);
+    assert_string_equal(err->msg, "NVIDIA_VISIBLE_DEVICES=9: invalid device: 9; valid devices "
+                                  "are 0 (GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac), 1 "
+                                  "(GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d), all, none and void");
+    nvd_error_free(err);
+
+    err = NULL;
+    req.source = GPU_SOURCE_GPUS_FLAG;
+    nvd_error_set(&err, NVD_ERR_INVALID, "invalid device: 9");
+    image_explain_selection_error(&req, "device=9", info, &err);
+    assert_non_null(strstr(err->msg, "--gpus device=9: invalid device: 9; valid devices are 0 ("));
+    nvd_error_free(err);
+
+    /* Other errors stay as they are. */
+    err = NULL;
+    nvd_error_set(&err, NVD_ERR_INVALID, "GET /docker/cli/json failed: HTTP 500");
+    image_explain_selection_error(&req, "device=9", info, &err);
+    assert_string_equal(err->msg, "GET /docker/cli/json failed: HTTP 500");
+    nvd_error_free(err);
+    json_decref(info);
+}
+
 static void test_cuda_check(void **state)
 {
     (void)state;
@@ -384,6 +437,8 @@ int main(void)
         cmocka_unit_test(test_requirements_collected),
         cmocka_unit_test(test_requirements_malformed_env),
         cmocka_unit_test(test_requirement_checks),
+        cmocka_unit_test(test_label_checked_with_info),
+        cmocka_unit_test(test_selection_error_explained),
         cmocka_unit_test(test_cuda_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
