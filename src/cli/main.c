@@ -182,8 +182,8 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
         container_env_build(config, args, nargs, start, &env, err) < 0)
         goto out;
 
-    /* Only --gpus (or NV_GPU, or the environment) choosing GPUs needs the
-     * plugin; NV_HOST is checked before the first request. */
+    /* A --gpus count needs the number of GPUs from the plugin, so NV_HOST
+     * is checked before that request. */
     if (gpus_value && (plugin_check_local(getenv("NV_HOST"), err) < 0 ||
                        translate_gpus_flag(gpus_value, &cache, &gpus_selection, err) < 0))
         goto out;
