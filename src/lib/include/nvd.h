@@ -266,6 +266,44 @@ NVD_PUBLIC int nvd_select(const struct nvd_host *host, const char *spec,
 
 NVD_PUBLIC void nvd_selection_clear(struct nvd_selection *sel);
 
+/* ------------------------------------------------------------ requirements */
+
+/* The keys of a requirement condition, as bits. */
+enum nvd_require_key {
+    NVD_REQUIRE_CUDA = 1 << 0,     /* the driver's CUDA version */
+    NVD_REQUIRE_DRIVER = 1 << 1,   /* the driver version */
+    NVD_REQUIRE_ARCH = 1 << 2,     /* a GPU's compute capability */
+    NVD_REQUIRE_BRAND = 1 << 3,    /* a GPU's brand */
+};
+
+/*
+ * The facts that a requirement is checked against: "8.0", "375.66", "3.7",
+ * "Tesla". A NULL or empty fact is unknown, and a condition on it holds, as
+ * in libnvidia-container (arch and brand are unknown when no GPU is chosen).
+ */
+struct nvd_require_facts {
+    const char *cuda;
+    const char *driver;
+    const char *arch;
+    const char *brand;
+};
+
+/*
+ * Evaluate the requirement expression expr (the value of an
+ * NVIDIA_REQUIRE_* variable) against facts, in libnvidia-container's
+ * grammar: groups separated by blanks, any of which must hold; within a
+ * group, conditions separated by commas, all of which must hold; a
+ * condition is cuda, driver, arch or brand, an operator (= != < <= > >=)
+ * and a value. Versions compare part by part as numbers; brands compare
+ * without case, with = and != only. An expression of blanks only holds.
+ * Returns 1 when expr holds, 0 when it does not, and -1 with
+ * NVD_ERR_INVALID when expr is malformed or a fact it compares is not a
+ * version. *used_keys (when not NULL) receives the nvd_require_key bits of
+ * every condition in expr.
+ */
+NVD_PUBLIC int nvd_require_eval(const char *expr, const struct nvd_require_facts *facts,
+                                unsigned *used_keys, nvd_error **err);
+
 /* ------------------------------------------------------- docker arguments */
 
 #define NVD_VOLUME_BASE "nvidia_driver"
