@@ -75,12 +75,26 @@ static void withdraw_spec(struct plugin *plugin, const nvd_error *err)
         nvd_log("Removed %s/%s: it no longer describes the driver", dir, NVD_CDI_SPEC_FILE);
 }
 
-/* Return the host the spec describes, discovering when the driver changed or no spec exists. */
+/*
+ * Return the host the spec describes, discovering when the driver changed
+ * or no spec exists. Returns NULL without an error when the spec is to
+ * stay as it is for now. Called with cdi_refresh_lock held.
+ */
 static struct plugin_host *spec_host(struct plugin *plugin, const struct ldcache_stamp *stamp,
                                      nvd_error **err)
 {
+    bool stable = ldcache_stamp_equal(stamp, &plugin->cdi_seen);
+
+    plugin->cdi_seen = *stamp;
     if (plugin->cdi_written && ldcache_stamp_equal(stamp, &plugin->cdi_stamp))
         return plugin_host_peek(plugin);
+    /*
+     * An installer rewrites etc/ld.so.cache before it has finished (nvd-sim
+     * creates the device nodes after it), so a discovery right away could
+     * see half a driver. Wait until the file stayed the same for one poll.
+     */
+    if (!stable)
+        return NULL;
     return plugin_host_acquire(plugin, err);
 }
 
@@ -190,6 +204,7 @@ int plugin_cdi_start(struct plugin *plugin, nvd_error **err)
                               dir);
 
     /* A failure here is logged and retried by the thread. */
+    ldcache_stamp_read(plugin->ldcache_path, &plugin->cdi_seen);
     plugin_cdi_refresh(plugin, NULL);
 
     int rc = pthread_create(&plugin->cdi_thread, NULL, cdi_thread_main, plugin);

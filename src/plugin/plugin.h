@@ -138,6 +138,7 @@ struct plugin {
     long long cdi_poll_ms;          /* ms between checks for a changed spec; tests shorten it */
     char *cdi_written;              /* text of the spec in the CDI dir; NULL when none */
     struct ldcache_stamp cdi_stamp; /* etc/ld.so.cache when cdi_written was rendered */
+    struct ldcache_stamp cdi_seen;  /* etc/ld.so.cache at the previous refresh */
     bool cdi_failing;               /* the last refresh failed and was logged */
     bool cdi_thread_started;
     pthread_t cdi_thread;

@@ -9,9 +9,10 @@
 #
 # Podman gets its own configuration and storage under $E2E_TMP. It runs in
 # a mount namespace of its own with tmpfs over /run and /var/lib, because
-# podman 4.3 reads CDI specs only from /etc/cdi and /var/run/cdi (later
-# releases also read cdi_spec_dirs), and it writes its blob cache to
-# /var/lib/containers/cache whatever the storage settings are.
+# podman 4.3 reads CDI specs only from /etc/cdi and /var/run/cdi (it ignores
+# cdi_spec_dirs, which the configuration sets for releases that read it),
+# and it writes its blob cache to /var/lib/containers/cache whatever the
+# storage settings are.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
 . "$E2E_DIR/common.sh"

@@ -16,6 +16,17 @@
 
 #define VOLUME_DIR "/var/lib/nvidia-docker/volumes/nvidia_driver/375.66"
 
+/* Return the k80x2 host of golden.h with "/" as its driver and dev roots. */
+static struct nvd_host test_host(void)
+{
+    static char slash[] = "/";
+    struct nvd_host host = k80x2_host();
+
+    host.driver_root = slash;
+    host.dev_root = slash;
+    return host;
+}
+
 /* Create an empty file at dir/name, standing for a device node. */
 static void touch(const char *dir, const char *name)
 {
@@ -101,7 +112,7 @@ static void cdi_spec_header_and_names(void **state)
 {
     static const char *const nodes[] = { NULL };
     cleanup_free char *root = make_dev_root(nodes);
-    struct nvd_host host = k80x2_host();
+    struct nvd_host host = test_host();
     static const char *const want[] = {
         "0", "GPU-8e8014b7-333e-7895-50c3-1922fb19e3ac",
         "1", "GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d", "all",
@@ -127,7 +138,7 @@ static void cdi_device_nodes_with_dev_root(void **state)
         "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "nvidia0", "nvidia1", NULL,
     };
     cleanup_free char *root = make_dev_root(nodes);
-    struct nvd_host host = k80x2_host();
+    struct nvd_host host = test_host();
 
     host.dev_root = root;
     host.gpus[1].minor = 3;   /* the node follows the minor number, not the index */
@@ -159,7 +170,7 @@ static void cdi_device_nodes_with_dev_root(void **state)
 
 static void cdi_common_edits_without_dev_root(void **state)
 {
-    struct nvd_host host = k80x2_host();   /* dev root "/" */
+    struct nvd_host host = test_host();
 
     json_t *spec = render_parsed(&host);
     const json_t *edits = json_object_get(spec, "containerEdits");
@@ -189,8 +200,7 @@ static void cdi_common_edits_without_dev_root(void **state)
 
 static void cdi_invalid_uuid_left_out(void **state)
 {
-    struct nvd_host host = k80x2_host();
-
+    struct nvd_host host = test_host();
     snprintf(host.gpus[1].uuid, sizeof(host.gpus[1].uuid), "GPU-bad uuid");
     json_t *spec = render_parsed(&host);
     const json_t *devices = json_object_get(spec, "devices");
@@ -203,7 +213,7 @@ static void cdi_invalid_uuid_left_out(void **state)
 
 static void cdi_no_gpu_fails(void **state)
 {
-    struct nvd_host host = k80x2_host();
+    struct nvd_host host = test_host();
     nvd_error *err = NULL;
 
     host.gpu_count = 0;

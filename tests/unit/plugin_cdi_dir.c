@@ -177,6 +177,7 @@ static void cdi_dir_unwritable(void **state)
     assert_non_null(strstr(err->msg, bad_dir));
     nvd_error_free(err);
     assert_false(plugin.cdi_thread_started);
+    plugin.opts.cdi_dir = cdi_dir;
 }
 
 int main(void)
