@@ -7,7 +7,8 @@
  * list that /docker/cli uses (nvd_select, nvd_docker_args_collect): the
  * selection "none" gives the control nodes, which go to the spec's common
  * edits, and a device's own nodes are those of its selection minus them.
- * So a name that nvd_select accepts becomes a CDI device without code here.
+ * So a name that nvd_select accepts becomes a CDI device once
+ * device_names() lists it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,8 @@
 
 /*
  * Nodes that the common edits carry beyond the control nodes of
- * nvd_docker_args_collect(), when they exist: nvidia-modeset serves
- * display and Vulkan clients. nvidia-docker 1.0 never passed it, so
+ * nvd_docker_args_collect(), when they exist: graphics and display
+ * clients open nvidia-modeset. nvidia-docker 1.0 never passed it, so
  * /docker/cli leaves it out.
  */
 static const char *const extra_common_nodes[] = {
@@ -124,6 +125,39 @@ static bool node_exists(const char *dev_root, const char *path)
     return stat(full, &st) == 0;
 }
 
+/*
+ * Return the names of host's CDI devices in spec order, each GPU's index
+ * and UUID, then "all", and set *count. A UUID that is not a valid CDI
+ * name is left out and logged.
+ */
+static char **device_names(const struct nvd_host *host, size_t *count)
+{
+    char **names = nvd_xcalloc(2 * host->gpu_count + 1, sizeof(*names));
+    size_t n = 0;
+
+    for (size_t i = 0; i < host->gpu_count; i++) {
+        const struct nvd_gpu *gpu = &host->gpus[i];
+
+        names[n++] = nvd_xasprintf("%u", gpu->index);
+        if (cdi_name_valid(gpu->uuid))
+            names[n++] = nvd_xstrdup(gpu->uuid);
+        else
+            nvd_log("Leaving GPU %u's UUID '%s' out of the CDI spec: not a valid CDI device name",
+                    gpu->index, gpu->uuid);
+    }
+    /* TODO: add each MIG device's UUID and "<gpu>:<mig>" once nvd_select accepts them. */
+    names[n++] = nvd_xstrdup("all");
+    *count = n;
+    return names;
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
 /* Collect the common edits and every named device of host. */
 static int cdi_spec_build(struct cdi_spec *spec, const struct nvd_host *host, nvd_error **err)
 {
@@ -144,25 +178,13 @@ static int cdi_spec_build(struct cdi_spec *spec, const struct nvd_host *host, nv
         if (node_exists(host->dev_root, extra_common_nodes[i]))
             spec->extra[spec->extra_count++] = extra_common_nodes[i];
 
-    /* Each GPU by index and by UUID, then "all". */
-    spec->devices = nvd_xcalloc(2 * host->gpu_count + 1, sizeof(*spec->devices));
-    for (size_t i = 0; i < host->gpu_count; i++) {
-        const struct nvd_gpu *gpu = &host->gpus[i];
-        char index[16];
-
-        snprintf(index, sizeof(index), "%u", gpu->index);
-        if (add_device(spec, host, index, err) < 0)
-            return -1;
-        if (!cdi_name_valid(gpu->uuid)) {
-            nvd_log("Leaving GPU %u's UUID '%s' out of the CDI spec: not a valid CDI device name",
-                    gpu->index, gpu->uuid);
-            continue;
-        }
-        if (add_device(spec, host, gpu->uuid, err) < 0)
-            return -1;
-    }
-    /* TODO: add each MIG device by UUID and as "<gpu>:<mig>" once nvd_select accepts them. */
-    return add_device(spec, host, "all", err);
+    size_t name_count;
+    char **names = device_names(host, &name_count);
+    spec->devices = nvd_xcalloc(name_count, sizeof(*spec->devices));
+    for (size_t i = 0; i < name_count && rc == 0; i++)
+        rc = add_device(spec, host, names[i], err);
+    free_names(names, name_count);
+    return rc;
 }
 
 /* Append "<indent>{"path": ..., "hostPath": ...}" for the node at container path. */
