@@ -14,6 +14,10 @@
  * one. After SIGHUP the host is gone until something needs it; the thread
  * keeps the spec as it is while etc/ld.so.cache stays the same, so that it
  * does not open NVML again while a driver upgrade wants it closed.
+ *
+ * NOTE: containers that a CDI runtime started bind-mount the volume
+ * directory without the plugin's mount records (mounts.json), so the
+ * clean-up of an older driver's directory does not wait for them.
  */
 #include <errno.h>
 #include <string.h>
