@@ -3,17 +3,20 @@
  * current in <--cdi-dir>/nvidia-docker.json.
  *
  * Podman and the other CDI runtimes read the file without asking the
- * daemon, so no request may be there to notice a driver upgrade. A thread
- * therefore checks every cdi_poll_ms: a changed etc/ld.so.cache means a
- * new driver, so it discovers again; otherwise it renders the spec of the
- * current host, which also picks up control nodes that appeared or went
- * away, and rewrites the file when the text changed. A discovery that a
- * request started wakes it at once. When the spec cannot be made current
- * (no driver, no GPU, a volume that cannot be built, a failed write), the
- * file is removed, so a runtime never takes a stale spec for the current
- * one. After SIGHUP the host is gone until something needs it; the thread
- * keeps the spec as it is while etc/ld.so.cache stays the same, so that it
- * does not open NVML again while a driver upgrade wants it closed.
+ * daemon, so no request may come to notice a driver upgrade. A thread
+ * therefore checks every cdi_poll_ms. A changed etc/ld.so.cache means a
+ * new driver, so the thread discovers again once the file has stayed the
+ * same for one poll. Otherwise it renders the spec of the current host,
+ * which also picks up control nodes that appeared or went away, and
+ * rewrites the file when the text changed. A discovery that a request
+ * started wakes it at once.
+ *
+ * When the spec cannot be made current (no driver, no GPU, a volume that
+ * cannot be built, a failed write), the file is removed, so a runtime
+ * never takes a stale spec for the current one. After SIGHUP the host is
+ * gone until something needs it. The thread then keeps the spec while
+ * etc/ld.so.cache stays the same, so that it does not open NVML again
+ * while a driver upgrade needs it closed.
  *
  * NOTE: containers that a CDI runtime started bind-mount the volume
  * directory without the plugin's mount records (mounts.json), so the
@@ -111,13 +114,15 @@ static int refresh_locked(struct plugin *plugin, nvd_error **err)
     ldcache_stamp_read(plugin->ldcache_path, &stamp);
     cleanup_host struct plugin_host *ref = spec_host(plugin, &stamp, err);
     if (!ref)
-        return *err ? -1 : 0;   /* no error: no host, unchanged driver, spec still current */
+        return *err ? -1 : 0;   /* no error: the spec stays as it is for now */
 
     cleanup_free char *text = plugin_cdi_render(plugin, ref->host, err);
     if (!text)
         return -1;
-    if (plugin->cdi_written && strcmp(plugin->cdi_written, text) == 0 && spec_file_exists(plugin))
+    if (plugin->cdi_written && strcmp(plugin->cdi_written, text) == 0 && spec_file_exists(plugin)) {
+        plugin->cdi_stamp = stamp;
         return 0;
+    }
     if (nvd_cdi_write(dir, text, err) < 0)
         return -1;
 
