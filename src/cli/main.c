@@ -6,13 +6,15 @@
  * nvidia-docker-plugin, checks the image's requirements, makes sure the
  * volume exists, and execs docker with them added after the user's
  * options and without any --gpus option.
- * Every other command execs docker at once, unchanged.
+ * "cdi" runs nvidia-docker-cdi. Every other command execs docker at once,
+ * unchanged.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdi_exec.h"
 #include "container_env.h"
 #include "docker_cmd.h"
 #include "engine.h"
@@ -235,6 +237,11 @@ int main(int argc, char **argv)
     cleanup_error nvd_error *err = NULL;
 
     nvd_log_init(argc > 0 ? argv[0] : "nvidia-docker");
+    /* nvidia-docker's own command; docker has none of that name. */
+    if (nargs > 0 && strcmp(args[0], "cdi") == 0) {
+        cdi_exec(argc > 0 ? argv[0] : "nvidia-docker", args + 1, (size_t)nargs - 1, &err);
+        return fail(err);
+    }
     cli_scan(args, nargs, &scan);
     if (docker_cmd_init(&docker, getenv("NV_DOCKER"), getenv("PATH"), &err) < 0)
         return fail(err);

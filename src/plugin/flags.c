@@ -30,6 +30,8 @@ struct flag_spec {
 
 /* Sorted by name, the order in which Go's flag package prints them. */
 static const struct flag_spec flag_table[] = {
+    {"cdi-dir", FLAG_STRING, offsetof(struct plugin_options, cdi_dir),
+     "", "Directory where to keep the CDI spec " NVD_CDI_SPEC_FILE " current (empty means none)"},
     {"d", FLAG_STRING, offsetof(struct plugin_options, volumes_dir),
      DEFAULT_VOLUMES_DIR, "Path where to store the volumes"},
     {"dev-root", FLAG_STRING, offsetof(struct plugin_options, dev_root),
@@ -205,6 +207,9 @@ static int check_root(const char *flag_name, const char *root, nvd_error **err)
 
 int flags_check(const struct plugin_options *opts, nvd_error **err)
 {
+    if (opts->cdi_dir[0] != '\0' && opts->cdi_dir[0] != '/')
+        return nvd_error_set(err, NVD_ERR_INVALID,
+                             "invalid --cdi-dir '%s': expected an absolute path", opts->cdi_dir);
     if (check_root("driver-root", opts->driver_root, err) < 0)
         return -1;
     return check_root("dev-root", flags_dev_root(opts), err);

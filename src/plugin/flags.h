@@ -17,6 +17,7 @@ struct plugin_options {
     const char *socket_dir;    /* -s: directory of nvidia-docker.sock */
     const char *driver_root;   /* --driver-root */
     const char *dev_root;      /* --dev-root; empty means the driver root */
+    const char *cdi_dir;       /* --cdi-dir; empty means no CDI spec is written */
     bool show_version;         /* -v */
 };
 
@@ -41,7 +42,8 @@ void flags_print_usage(const char *progname, FILE *out);
 /*
  * Check the settings that flag parsing cannot: the driver root and the dev
  * root must be absolute paths without a space or a colon, because docker's
- * --device option cannot carry those characters.
+ * --device option cannot carry those characters, and a CDI directory, when
+ * given, must be absolute.
  */
 int flags_check(const struct plugin_options *opts, nvd_error **err);
 

@@ -29,8 +29,7 @@ static long long monotonic_ms(void)
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Read the identity of the file at path. A missing file has exists == false. */
-static void ldcache_stamp_read(const char *path, struct ldcache_stamp *stamp)
+void ldcache_stamp_read(const char *path, struct ldcache_stamp *stamp)
 {
     struct stat st;
 
@@ -50,7 +49,7 @@ static bool timespec_equal(struct timespec a, struct timespec b)
     return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-static bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldcache_stamp *b)
+bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldcache_stamp *b)
 {
     if (a->exists != b->exists)
         return false;
@@ -186,6 +185,8 @@ static int discover_locked(struct plugin *plugin, const struct ldcache_stamp *st
     nvd_log("Discovered driver %s with %zu GPUs under %s",
             host->driver_version, host->gpu_count, opts->driver_root);
     snprintf(plugin->known_version, sizeof(plugin->known_version), "%s", host->driver_version);
+    /* The driver or the GPUs may have changed: the CDI spec follows them. */
+    plugin_cdi_kick(plugin);
     return 0;
 }
 
@@ -228,6 +229,18 @@ struct plugin_host *plugin_host_acquire(struct plugin *plugin, nvd_error **err)
     }
     pthread_mutex_unlock(&plugin->driver_lock);
     driver_free(stale);
+    return ref;
+}
+
+struct plugin_host *plugin_host_peek(struct plugin *plugin)
+{
+    struct plugin_host *ref;
+
+    pthread_mutex_lock(&plugin->driver_lock);
+    ref = plugin->host;
+    if (ref)
+        atomic_fetch_add(&ref->refs, 1);
+    pthread_mutex_unlock(&plugin->driver_lock);
     return ref;
 }
 

@@ -74,7 +74,10 @@ static const struct server_config volume_config = {
     .per_ip_limit = 0,
 };
 
-/* Create the directories, listen on both addresses and start both servers. */
+/*
+ * Create the directories, write the CDI spec when --cdi-dir asks for it,
+ * listen on both addresses and start both servers.
+ */
 static int start_servers(struct plugin *plugin, struct server *rest, struct server *volume,
                          nvd_error **err)
 {
@@ -84,6 +87,8 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
     if (nvd_mkdir_parents(opts->volumes_dir, 0755, err) < 0)
         return -1;
     volume_cleanup_at_start(plugin);
+    if (plugin_cdi_start(plugin, err) < 0)
+        return -1;
     if (nvd_mkdir_parents(opts->socket_dir, 0700, err) < 0)
         return -1;
 
@@ -217,6 +222,7 @@ int main(int argc, char **argv)
 
     wait_for_termination(&plugin, &signals);
     stop_servers(&rest, &volume);
+    plugin_cdi_stop(&plugin);
     if (unlink(plugin.socket_path) < 0 && errno != ENOENT)
         nvd_log_error("failed to remove the socket %s: %s", plugin.socket_path, strerror(errno));
     reject_log_flush();

@@ -131,6 +131,25 @@ struct plugin {
     pthread_t idle_thread;
 
     pthread_mutex_t volume_lock;    /* serializes volume creation and removal */
+
+    /*
+     * The CDI spec in --cdi-dir (cdi_dir.c). cdi_lock guards the fields up
+     * to the next blank line; cdi_wake wakes the thread that keeps the spec
+     * current. cdi_refresh_lock serializes refreshes.
+     */
+    pthread_mutex_t cdi_lock;
+    pthread_cond_t cdi_wake;
+    bool cdi_kick;                  /* a discovery happened: refresh before the next poll */
+    bool cdi_stopping;              /* plugin_cdi_stop() runs: the thread ends */
+
+    pthread_mutex_t cdi_refresh_lock;
+    long long cdi_poll_ms;          /* ms between checks for a changed spec; tests shorten it */
+    char *cdi_written;              /* text of the spec in the CDI dir; NULL when none */
+    struct ldcache_stamp cdi_stamp; /* etc/ld.so.cache when cdi_written was rendered */
+    struct ldcache_stamp cdi_seen;  /* etc/ld.so.cache at the previous refresh */
+    bool cdi_failing;               /* the last refresh failed and was logged */
+    bool cdi_thread_started;
+    pthread_t cdi_thread;
 };
 
 /* One HTTP request, complete with its body. */
@@ -223,6 +242,45 @@ static inline void plugin_driver_release_ptr(struct plugin_driver **ref)
         plugin_driver_release(*ref);
 }
 #define cleanup_driver __attribute__((cleanup(plugin_driver_release_ptr)))
+
+/*
+ * Return the current host with a new reference, or NULL when there is
+ * none (before discovery, after SIGHUP), without discovering.
+ */
+struct plugin_host *plugin_host_peek(struct plugin *plugin);
+
+/* Read the identity of the file at path. A missing file has exists == false. */
+void ldcache_stamp_read(const char *path, struct ldcache_stamp *stamp);
+bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldcache_stamp *b);
+
+/* --- cdi_dir.c: the CDI spec, served on /cdi/json and kept in --cdi-dir */
+
+/* Default of cdi_poll_ms: how often the spec in --cdi-dir is checked, in ms. */
+#define PLUGIN_CDI_POLL_MS 1000
+
+/*
+ * Render the CDI spec of host, building the current driver volume in the
+ * -d directory first. Takes volume_lock, so the caller must not hold it.
+ */
+char *plugin_cdi_render(struct plugin *plugin, const struct nvd_host *host, nvd_error **err);
+
+/*
+ * With --cdi-dir, check that the directory is writable, write the spec,
+ * and start the thread that rewrites it when the driver, the GPUs or their
+ * nodes change, and removes it when it cannot be made current. A missing
+ * driver is logged and retried; only an unwritable directory fails.
+ * Without --cdi-dir it does nothing.
+ */
+int plugin_cdi_start(struct plugin *plugin, nvd_error **err);
+
+/* Stop the thread and remove the spec it wrote. plugin_destroy() calls it too. */
+void plugin_cdi_stop(struct plugin *plugin);
+
+/* Make the thread refresh the spec now: a discovery has just replaced the host. */
+void plugin_cdi_kick(struct plugin *plugin);
+
+/* Bring the spec in --cdi-dir up to date once; what the thread runs on each poll. */
+int plugin_cdi_refresh(struct plugin *plugin, nvd_error **err);
 
 /* --- modprobe.c: the nvidia-uvm kernel module */
 

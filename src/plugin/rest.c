@@ -264,8 +264,31 @@ static void handle_gpu_status_json(struct plugin *plugin, const struct request *
     reply_status_render(plugin, req, reply, nvd_render_gpu_status_json, CONTENT_TYPE_JSON);
 }
 
+/*
+ * Reply with the CDI spec of the current host, whose driver volume is
+ * built first, as --cdi-dir writes it. No GPU is a 500 with the reason.
+ */
+static void handle_cdi_json(struct plugin *plugin, const struct request *req,
+                            struct reply *reply)
+{
+    cleanup_error nvd_error *err = NULL;
+    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+
+    if (!ref) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    char *body = plugin_cdi_render(plugin, ref->host, &err);
+    if (!body) {
+        reply_failure(reply, req, err);
+        return;
+    }
+    reply_owned(reply, 200, CONTENT_TYPE_JSON, body);
+}
+
 /* The REST routes, without the "/v1.0" prefix that each also has. */
 static const struct route rest_routes[] = {
+    {"GET", "/cdi/json", handle_cdi_json},
     {"GET", "/docker/cli", handle_docker_cli_text},
     {"GET", "/docker/cli/json", handle_docker_cli_json},
     {"GET", "/gpu/info", handle_gpu_info_text},

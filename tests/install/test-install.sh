@@ -94,7 +94,8 @@ expect_installed() {
     [ -z "$missing" ] || { echo "missing under $DEST:$missing"; return 1; }
 }
 check "programs installed" expect_installed \
-    "$BINDIR/nvidia-docker" "$BINDIR/nvidia-docker-plugin" "$BINDIR/nvd-sim"
+    "$BINDIR/nvidia-docker" "$BINDIR/nvidia-docker-plugin" "$BINDIR/nvidia-docker-cdi" \
+    "$BINDIR/nvd-sim"
 check "library files installed" expect_installed \
     "$LIBDIR/libnvd.so.$VERSION" "$LIBDIR/libnvd.so.0" "$LIBDIR/libnvd.so" \
     "$INCLUDEDIR/nvd.h" "$LIBDIR/pkgconfig/nvd.pc"
@@ -145,7 +146,7 @@ check "libnvd exports nvd.h public API" expect_exports
 # The programs link libnvd statically, so the wrapper loads nothing more.
 expect_static_libnvd() {
     local program
-    for program in nvidia-docker nvidia-docker-plugin nvd-sim; do
+    for program in nvidia-docker nvidia-docker-plugin nvidia-docker-cdi nvd-sim; do
         if readelf -d "$DEST$BINDIR/$program" | grep '(NEEDED).*libnvd'; then
             echo "^ $program needs libnvd.so"
             return 1

@@ -11,6 +11,8 @@
 /* The usage text for argv[0] "nvidia-docker-plugin", flags sorted by name. */
 static const char usage_text[] =
     "Usage of nvidia-docker-plugin:\n"
+    "  -cdi-dir string\n"
+    "    \tDirectory where to keep the CDI spec nvidia-docker.json current (empty means none)\n"
     "  -d string\n"
     "    \tPath where to store the volumes (default \"/var/lib/nvidia-docker/volumes\")\n"
     "  -dev-root string\n"
@@ -273,6 +275,25 @@ static void flags_root_checks(void **state)
     free(msg);
 }
 
+static void flags_cdi_dir(void **state)
+{
+    struct parse_result r = parse("--cdi-dir", "/etc/cdi", NULL);
+    struct plugin_options opts;
+    nvd_error *err = NULL;
+
+    flags_set_defaults(&opts);
+    assert_string_equal(opts.cdi_dir, "");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.opts.cdi_dir, "/etc/cdi");
+    assert_int_equal(flags_check(&r.opts, &err), 0);
+    free(r.output);
+
+    opts.cdi_dir = "cdi";
+    assert_int_equal(flags_check(&opts, &err), -1);
+    assert_non_null(strstr(err->msg, "--cdi-dir 'cdi'"));
+    nvd_error_free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +310,7 @@ int main(void)
         cmocka_unit_test(flags_bad_bool),
         cmocka_unit_test(flags_usage_text),
         cmocka_unit_test(flags_root_checks),
+        cmocka_unit_test(flags_cdi_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,8 +16,10 @@
 
 #include "plugin.h"
 
-/* Stands for the simulated root's path in the golden files of /docker/cli. */
+/* Stands for the simulated root's path in the golden files of /docker/cli and /cdi/json. */
 #define ROOT_PLACEHOLDER "@ROOT@"
+/* Stands for the volumes directory (-d) in the golden files of /cdi/json. */
+#define VOLUMES_PLACEHOLDER "@VOLUMES@"
 
 /* One REST route and the golden file of its reply. */
 struct endpoint {
@@ -132,6 +134,50 @@ static void check_reply(const char *profile, const struct endpoint *ep, const ch
         fail_msg("%s differs:\n--- got\n%s\n--- want\n%s", relative, body, want);
 }
 
+/*
+ * Check /cdi/json, with and without /v1.0, against cdi.json. A profile
+ * without GPUs has no spec: the reply is a 500 that says so, and the
+ * profile has no cdi.json.
+ */
+static void check_cdi_reply(struct plugin *plugin, const char *profile, const char *root,
+                            const char *volumes)
+{
+    static const struct endpoint cdi = {"/cdi/json", "cdi.json", CONTENT_TYPE_JSON};
+    cleanup_error nvd_error *err = NULL;
+    struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    size_t gpu_count;
+
+    assert_non_null(ref);
+    gpu_count = ref->host->gpu_count;
+    plugin_host_release(ref);
+
+    if (gpu_count == 0) {
+        struct request req = {
+            .client = "127.0.0.1:1", .method = "GET", .path = cdi.path, .query = "", .body = "",
+        };
+        struct reply reply = {0};
+        cleanup_free char *relative = nvd_xasprintf("%s/%s", profile, cdi.file);
+        cleanup_free char *golden = golden_path(relative);
+        struct stat st;
+
+        rest_dispatch(plugin, &req, &reply);
+        assert_int_equal(reply.status, 500);
+        assert_non_null(strstr(reply.owned_body, "no GPU found"));
+        reply_clear(&reply);
+        if (stat(golden, &st) == 0)
+            fail_msg("%s exists, but profile %s has no GPU and so no CDI spec", relative, profile);
+        return;
+    }
+
+    cleanup_free char *raw = get_ok(plugin, cdi.path, cdi.content_type);
+    cleanup_free char *prefixed = get_ok(plugin, "/v1.0/cdi/json", cdi.content_type);
+    cleanup_free char *without_volumes = replace_all(raw, volumes, VOLUMES_PLACEHOLDER);
+    cleanup_free char *body = replace_all(without_volumes, root, ROOT_PLACEHOLDER);
+
+    assert_string_equal(prefixed, raw);
+    check_reply(profile, &cdi, body, NULL);
+}
+
 /* Serve the profile's nvd-sim root and check every route, with and without /v1.0. */
 static void profile_replies_match(void **state)
 {
@@ -139,6 +185,7 @@ static void profile_replies_match(void **state)
     const char *build = getenv("NVD_BUILD_ROOT");
     cleanup_free char *tmpdir = make_tmpdir();
     cleanup_free char *root = nvd_xasprintf("%s/root", tmpdir);
+    cleanup_free char *volumes = nvd_xasprintf("%s/volumes", tmpdir);
     cleanup_free char *profile_file = nvd_xasprintf("%s/sim/profiles/%s.json",
                                                    getenv("NVD_SOURCE_ROOT"), profile);
     cleanup_free char *info_json = NULL;
@@ -154,6 +201,7 @@ static void profile_replies_match(void **state)
 
     flags_set_defaults(&options);
     options.driver_root = root;
+    options.volumes_dir = volumes;
     plugin_init(&plugin, &options);
     for (size_t i = 0; i < ENDPOINT_COUNT; i++) {
         const struct endpoint *ep = &endpoints[i];
@@ -167,6 +215,7 @@ static void profile_replies_match(void **state)
             info_json = nvd_xstrdup(raw);
         check_reply(profile, ep, body, info_json);
     }
+    check_cdi_reply(&plugin, profile, root, volumes);
     plugin_destroy(&plugin);
     run_ok("rm -rf '%s'", tmpdir);
 }

@@ -371,6 +371,42 @@ NVD_PUBLIC int nvd_remove_tree(const char *path, nvd_error **err);
 /* Return a new string "<volumes_dir>/nvidia_driver/<version>". */
 NVD_PUBLIC char *nvd_volume_path(const char *volumes_dir, const char *version);
 
+/* --------------------------------------------------------------------- CDI */
+
+/* The kind of nvd's Container Device Interface spec, and its file name. */
+#define NVD_CDI_KIND "nvidia.com/gpu"
+#define NVD_CDI_SPEC_FILE "nvidia-docker.json"
+
+/*
+ * Render host's Container Device Interface spec as JSON ending in "\n":
+ * kind nvidia.com/gpu with cdiVersion 0.5.0, one device per GPU index, one
+ * per GPU UUID, and "all". A device's edits carry its GPU node; the common
+ * edits carry the control nodes that exist (nvidiactl, nvidia-uvm,
+ * nvidia-uvm-tools, nvidia-modeset), NVIDIA_VISIBLE_DEVICES=void, and a
+ * read-only bind mount of volume_dir at /usr/local/nvidia. Nodes have a
+ * hostPath under host->dev_root unless it is "/". A host without GPUs
+ * fails with NVD_ERR_NOT_FOUND. The caller frees the text.
+ */
+NVD_PUBLIC char *nvd_render_cdi_spec(const struct nvd_host *host, const char *volume_dir,
+                                     nvd_error **err);
+
+/*
+ * Build the current driver volume under volumes_dir (nvd_volume_create)
+ * and render the CDI spec that mounts it.
+ */
+NVD_PUBLIC char *nvd_cdi_generate(const struct nvd_host *host, const char *volumes_dir,
+                                  nvd_error **err);
+
+/*
+ * Write spec to <dir>/nvidia-docker.json, creating dir when missing,
+ * through a temporary file in dir that is synced and renamed into place,
+ * so a reader sees the old spec or the new one, never a part.
+ */
+NVD_PUBLIC int nvd_cdi_write(const char *dir, const char *spec, nvd_error **err);
+
+/* Remove <dir>/nvidia-docker.json; a missing file is not an error. */
+NVD_PUBLIC int nvd_cdi_remove(const char *dir, nvd_error **err);
+
 /* --------------------------------------------------------------- renderers */
 
 /*
