@@ -108,6 +108,7 @@ static inline struct nvd_gpu k80_gpu(unsigned index, const char *uuid, const cha
 }
 
 static struct nvd_gpu k80x2_gpus[2];
+static char k80x2_root[] = "/";
 
 /* Return the host of 1.0's k80x2 replies: driver 375.66, CUDA 8.0, two K80s. */
 static inline struct nvd_host k80x2_host(void)
@@ -116,8 +117,8 @@ static inline struct nvd_host k80x2_host(void)
     k80x2_gpus[1] = k80_gpu(1, "GPU-0b6a8b5b-1f9c-3d2a-8e6b-4c6a6f8f1e2d", "0000:06:00.0", k80x2_peer1);
 
     struct nvd_host host = {
-        .driver_root = (char[]){"/"}, .dev_root = (char[]){"/"},
-        .driver_version = "375.66", .cuda_version = "8.0",
+        .driver_root = k80x2_root, .dev_root = k80x2_root,
+        .driver_version = "375.66", .cuda_version = "8.0", .cuda_read = true,
         .gpu_count = 2, .gpus = k80x2_gpus,
     };
     return host;
