@@ -1,7 +1,8 @@
 /*
  * main.c: nvidia-docker, the wrapper that runs docker with GPUs. For run
  * and create of a GPU image it inspects the image, requests the devices
- * and the driver volume from the local nvidia-docker-plugin, makes sure the
+ * and the driver volume from nvidia-docker-plugin (local, remote, or
+ * discovery in this process when no local plugin runs), makes sure the
  * volume exists and execs docker with them added after the user's options.
  * Every other command execs docker at once, unchanged.
  */
@@ -61,6 +62,28 @@ static int inspect_image(struct engine *engine, const char *image, json_t **conf
 }
 
 /*
+ * Choose the plugin to ask: NV_HOST, else the engine's host when the
+ * engine is remote, else the local one. NV_HOST naming another host while
+ * the engine is on this one gives containers that host's device paths,
+ * which is worth a warning (1.0 warned whenever DOCKER_HOST was unset).
+ */
+static int choose_plugin(const struct engine *engine, nvd_error **err)
+{
+    const char *nv_host = getenv("NV_HOST");
+
+    if (plugin_client_init(nv_host, engine->remote ? engine->address : NULL, err) < 0)
+        return -1;
+    if (nv_host && *nv_host && !engine->remote && engine->socket_path) {
+        cleanup_free char *address = plugin_client_address();
+        if (!plugin_client_is_loopback())
+            nvd_log("Warning: NV_HOST names nvidia-docker-plugin at %s, but the Docker engine "
+                    "(%s) is on this host: its containers get the devices of %s",
+                    address, engine->address, address);
+    }
+    return 0;
+}
+
+/*
  * Ask the plugin what a container with req needs, make sure the driver
  * volume exists, and set *options to the options to insert.
  */
@@ -85,6 +108,11 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
         const char *entry = cli.volumes[i];
         cleanup_free char *name = nvd_xasprintf("%.*s", (int)plugin_volume_name_len(entry), entry);
         if (engine_create_volume(engine, name, driver, err) < 0) {
+            if (plugin_client_in_process())
+                nvd_error_wrap(err, "no nvidia-docker-plugin answers at %s, so the devices "
+                               "come from discovery in this process, but Docker needs the "
+                               "plugin as the volume driver of %s", PLUGIN_HOST ":" PLUGIN_PORT,
+                               name);
             plugin_docker_cli_clear(&cli);
             return -1;
         }
@@ -121,16 +149,8 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
         rc = 0;
         goto out;
     }
-    if (plugin_check_local(getenv("NV_HOST"), err) < 0)
+    if (choose_plugin(&engine, err) < 0)
         goto out;
-    if (engine.remote) {
-        nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                      "the Docker engine at %s is on another host, and nvidia-docker gives "
-                      "GPUs only to containers of a local engine for now: run the command on "
-                      "the GPU host, with DOCKER_HOST unset or a unix:// socket",
-                      engine.address);
-        goto out;
-    }
     if (gpu_options(&engine, &req, dev_query, options_out, &option_count, err) < 0)
         goto out;
 
@@ -138,6 +158,7 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
                             (size_t)scan->insert_index, *options_out, option_count);
     rc = 0;
 out:
+    plugin_client_close();
     json_decref(config);
     engine_clear(&engine);
     return rc;

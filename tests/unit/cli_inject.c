@@ -157,19 +157,6 @@ static void test_plugin_reply_rejected(void **state)
     }
 }
 
-static void test_plugin_remote_rejected(void **state)
-{
-    (void)state;
-    nvd_error *err = NULL;
-
-    assert_int_equal(plugin_check_local(NULL, NULL), 0);
-    assert_int_equal(plugin_check_local("", NULL), 0);
-    assert_int_equal(plugin_check_local("ssh://gpu-host:", &err), -1);
-    assert_non_null(strstr(err->msg, "ssh://gpu-host:"));
-    assert_non_null(strstr(err->msg, "not supported yet"));
-    nvd_error_free(err);
-}
-
 /* Return a .Config object with the given labels (NULL-terminated pairs). */
 static json_t *config_with_labels(const char *const *pairs)
 {
@@ -347,7 +334,6 @@ int main(void)
         cmocka_unit_test(test_device_query),
         cmocka_unit_test(test_plugin_reply),
         cmocka_unit_test(test_plugin_reply_rejected),
-        cmocka_unit_test(test_plugin_remote_rejected),
         cmocka_unit_test(test_image_request),
         cmocka_unit_test(test_cuda_check),
         cmocka_unit_test(test_engine_hosts),
