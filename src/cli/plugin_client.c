@@ -295,27 +295,29 @@ static int unreachable(const char *path, const nvd_error *cause, const char *ssh
                        nvd_error **err)
 {
     bool timeout = cause->kind == NVD_ERR_SYSTEM && cause->errnum == ETIMEDOUT;
+    const char *address = current.address ? current.address : PLUGIN_ADDRESS;
 
     if (current.host.kind == NV_HOST_SSH) {
         cleanup_free char *check = ssh_tunnel_check_command(&current.host);
+        cleanup_free char *reason = ssh_text && *ssh_text ? nvd_xasprintf("ssh: %s", ssh_text)
+            : timeout ? nvd_xasprintf("timed out") : nvd_xstrdup(cause->msg);
         return nvd_error_set(err, NVD_ERR_NOT_FOUND,
-                             "nvidia-docker-plugin at %s did not answer GET %s: %s: check "
-                             "that \"%s\" works and that the plugin runs there",
-                             current.address, path,
-                             ssh_text && *ssh_text ? ssh_text
-                             : timeout ? "no answer within the time limit" : cause->msg,
-                             check);
+                             "GET %s from nvidia-docker-plugin at %s failed: %s. Check that "
+                             "\"%s\" works and that the plugin listens on port %s there",
+                             path, address, reason, check, current.host.http_port);
     }
     if (timeout)
         return nvd_error_set(err, NVD_ERR_NOT_FOUND,
-                             "nvidia-docker-plugin at %s did not answer GET %s within %d s: "
-                             "check that NV_HOST names the plugin's REST address (its -l)",
-                             current.address, path, HTTP_TIMEOUT_MS / 1000);
+                             "GET %s from nvidia-docker-plugin at %s timed out after %d s: %s",
+                             path, address, HTTP_TIMEOUT_MS / 1000,
+                             current.host.kind == NV_HOST_HTTP
+                             ? "check that NV_HOST names the plugin's REST address (its -l option)"
+                             : "restart nvidia-docker-plugin");
     if (current.host.kind == NV_HOST_HTTP)
         return nvd_error_set(err, NVD_ERR_NOT_FOUND,
                              "nvidia-docker-plugin at %s could not be reached: %s: start it "
                              "there with -l on an address this host can reach, or fix NV_HOST",
-                             current.address, cause->msg);
+                             address, cause->msg);
     return nvd_error_set(err, NVD_ERR_NOT_FOUND,
                          "the nvidia-docker plugin at %s could not be reached (%s): start "
                          "nvidia-docker-plugin, for example with \"systemctl start nvidia-docker\"",

@@ -118,33 +118,59 @@ static bool reap_within(pid_t pid, int ms)
     }
 }
 
-/* Append the lines of text[0..len) to out, "; " between them, leaving out
- * empty lines and ssh's notes that are no error. */
-static void append_lines(struct nvd_buf *out, const char *text, size_t len)
+/* Return true when the line s[0..len) is one of ssh's notes or banners
+ * rather than the reason of a failure. */
+static bool is_note(const char *s, size_t len)
 {
     static const char *const notes[] = {
         "Warning: Permanently added", "Killed by signal", NULL,
     };
+
+    if (len == 0 || strspn(s, "@") >= len)
+        return true;
+    for (size_t i = 0; notes[i]; i++) {
+        if (strncmp(s, notes[i], strlen(notes[i])) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Append the last two lines of text[0..len) that are not notes to out,
+ * "; " between them and without a final period. ssh ends with its reason
+ * ("Host key verification failed.") after a line of detail, if any.
+ */
+static void append_reason(struct nvd_buf *out, const char *text, size_t len)
+{
+    const char *kept[2] = { NULL, NULL };
+    size_t kept_len[2] = { 0, 0 };
     const char *end = text + len;
 
     for (const char *p = text; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *next = nl ? nl + 1 : end;
         while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
             n--;
-
-        bool skip = n == 0;
-        for (size_t i = 0; !skip && notes[i]; i++)
-            skip = strncmp(p, notes[i], strlen(notes[i])) == 0;
-        if (!skip) {
-            if (out->len > 0)
-                nvd_buf_puts(out, "; ");
-            for (size_t i = 0; i < n; i++)
-                nvd_buf_append(out, (unsigned char)p[i] < ' ' ? "?" : p + i, 1);
+        if (!is_note(p, n)) {
+            kept[0] = kept[1];
+            kept_len[0] = kept_len[1];
+            kept[1] = p;
+            kept_len[1] = n;
         }
-        p += n;
-        while (p < end && (*p == '\r' || *p == ' ' || *p == '\n'))
-            p++;
+        p = next;
+    }
+
+    for (size_t k = 0; k < 2; k++) {
+        if (!kept[k])
+            continue;
+        size_t n = kept_len[k];
+        if (k == 1 && kept[k][n - 1] == '.')
+            n--;
+        if (out->len > 0)
+            nvd_buf_puts(out, "; ");
+        for (size_t i = 0; i < n; i++)
+            nvd_buf_append(out, (unsigned char)kept[k][i] < ' ' ? "?" : kept[k] + i, 1);
     }
 }
 
@@ -171,7 +197,7 @@ char *ssh_tunnel_close(struct ssh_tunnel *t, bool wait_for_exit)
                 (n < 0 && errno == EINTR)))
             len += n > 0 ? (size_t)n : 0;
         close(t->err_fd);
-        append_lines(&text, buf, len);
+        append_reason(&text, buf, len);
     }
     t->pid = -1;
     t->fd = -1;

@@ -31,9 +31,9 @@ int ssh_tunnel_open(const struct nv_host *h, struct ssh_tunnel *t, nvd_error **e
 
 /*
  * Close the stream and end ssh: at once, or when wait_for_exit, after up to
- * two seconds for it to exit by itself and report why. Returns ssh's
- * stderr as one line ("; " between lines, its notes about known hosts
- * left out), a new string that may be empty.
+ * two seconds for it to exit by itself and report why. Returns the end of
+ * ssh's stderr as one line (its last two lines that are not notes, "; "
+ * between them), a new string that may be empty.
  */
 char *ssh_tunnel_close(struct ssh_tunnel *t, bool wait_for_exit);
 

@@ -55,7 +55,7 @@ for _ in $(seq 50); do
 done
 capture env NV_HOST="http://127.0.0.1:$SILENT_PORT" "$NVIDIA_DOCKER" run --rm "$IMAGE" true
 expect_status 1
-expect_contains "stderr" "nvidia-docker-plugin at 127.0.0.1:$SILENT_PORT did not answer GET /gpu/info/json within 10 s" "$ERR"
+expect_contains "stderr" "GET /gpu/info/json from nvidia-docker-plugin at 127.0.0.1:$SILENT_PORT timed out after 10 s" "$ERR"
 
 # Bad NV_HOST values name the value.
 for host in https://127.0.0.1: 'ssh://-oProxyCommand=x:' 127.0.0.1:99999 'u:pw@h:'; do
