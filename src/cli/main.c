@@ -77,8 +77,8 @@ static int choose_plugin(const struct engine *engine, nvd_error **err)
         cleanup_free char *address = plugin_client_address();
         if (!plugin_client_is_loopback())
             nvd_log("Warning: NV_HOST names nvidia-docker-plugin at %s, but the Docker engine "
-                    "(%s) is on this host: its containers get the devices of %s",
-                    address, engine->address, address);
+                    "(%s) is on this host, so containers get the device paths of that host",
+                    address, engine->address);
     }
     return 0;
 }
