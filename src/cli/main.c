@@ -67,13 +67,15 @@ static int inspect_image(struct engine *engine, const char *image, json_t **conf
  * the engine is on this one gives containers that host's device paths,
  * which is worth a warning (1.0 warned whenever DOCKER_HOST was unset).
  */
-static int choose_plugin(const struct engine *engine, nvd_error **err)
+static int choose_plugin(struct engine *engine, nvd_error **err)
 {
     const char *nv_host = getenv("NV_HOST");
 
+    if (engine->context && engine_resolve_context(engine, err) < 0)
+        return -1;
     if (plugin_client_init(nv_host, engine->remote ? engine->address : NULL, err) < 0)
         return -1;
-    if (nv_host && *nv_host && !engine->remote && engine->socket_path) {
+    if (nv_host && *nv_host && !engine->remote) {
         cleanup_free char *address = plugin_client_address();
         if (!plugin_client_is_loopback())
             nvd_log("Warning: NV_HOST names nvidia-docker-plugin at %s, but the Docker engine "
