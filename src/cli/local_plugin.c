@@ -1,5 +1,5 @@
 /*
- * local_plugin.c: the REST routes that nvidia-docker asks for, answered
+ * local_plugin.c: the REST routes that nvidia-docker requests, served
  * with libnvd's renderers, the ones the plugin uses.
  */
 #include <stdlib.h>

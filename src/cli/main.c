@@ -110,6 +110,8 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
         const char *entry = cli.volumes[i];
         cleanup_free char *name = nvd_xasprintf("%.*s", (int)plugin_volume_name_len(entry), entry);
         if (engine_create_volume(engine, name, driver, err) < 0) {
+            /* NOTE: no end-to-end test reaches this: the harness's plugin stays
+             * registered with dockerd while its REST port is out of reach. */
             if (plugin_client_in_process())
                 nvd_error_wrap(err, "no nvidia-docker-plugin answers at %s, so the devices "
                                "come from discovery in this process, but Docker needs the "

@@ -17,7 +17,7 @@
 
 #define PLUGIN_ADDRESS PLUGIN_HOST ":" PLUGIN_PORT
 
-/* Where the requests go, and the open connection to it. */
+/* The target of the requests, and the open connection to it. */
 static struct plugin_target {
     bool chosen;
     struct nv_host host;        /* NV_HOST_LOCAL: the local plugin */
@@ -40,8 +40,8 @@ int plugin_client_init(const char *nv_host, const char *remote_docker_host, nvd_
         rc = nv_host_parse(NULL, &current.host, err);
     if (rc < 0) {
         if (!(nv_host && *nv_host))
-            nvd_error_wrap(err, "the Docker engine is on another host, and nvidia-docker asks "
-                                "the plugin there; set NV_HOST to name it");
+            nvd_error_wrap(err, "finding nvidia-docker-plugin on the host of the remote Docker "
+                                "engine failed (set NV_HOST to name the plugin)");
         return -1;
     }
     current.address = nv_host_describe(&current.host);
@@ -49,8 +49,8 @@ int plugin_client_init(const char *nv_host, const char *remote_docker_host, nvd_
     return 0;
 }
 
-/* Close the connection, and return ssh's stderr (a new string) when there
- * was an ssh: its message when it failed. */
+/* Close the connection. With ssh, return its stderr as a new string,
+ * which explains a failure; otherwise return NULL. */
 static char *disconnect(bool failed)
 {
     char *ssh_text = NULL;
@@ -288,8 +288,8 @@ static int start_discovery(const nvd_error *plugin_err, nvd_error **err)
 }
 
 /*
- * Fail with why the target could not be reached or did not answer: cause,
- * and ssh's own message when ssh_text has one.
+ * Fail with the reason a request to the target failed: cause, or ssh's
+ * own message when ssh_text has one.
  */
 static int unreachable(const char *path, const nvd_error *cause, const char *ssh_text,
                        nvd_error **err)
@@ -392,7 +392,7 @@ static int plugin_get(const char *path, struct http_response *resp, nvd_error **
         if ((unsigned char)resp->body[i] < ' ')
             resp->body[i] = ' ';
     }
-    /* The local plugin's 400 is the user's own mistake, said as in 1.0. */
+    /* The local plugin's 400 is a bad NV_GPU, reported with 1.0's message. */
     if (resp->status == 400 && len > 0 && current.host.kind == NV_HOST_LOCAL)
         nvd_error_set(err, NVD_ERR_INVALID, "%.*s", (int)len, resp->body);
     else

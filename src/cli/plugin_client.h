@@ -43,8 +43,8 @@ int plugin_client_init(const char *nv_host, const char *remote_docker_host, nvd_
  * choice of plugin_client_init(). */
 void plugin_client_close(void);
 
-/* Return true after a request was answered by discovery in this process
- * because no local plugin listened. */
+/* Return true after discovery in this process replaced the local plugin,
+ * which did not listen. */
 bool plugin_client_in_process(void);
 
 /* Return true when the chosen plugin is on this host (local mode, or a

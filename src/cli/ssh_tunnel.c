@@ -1,7 +1,7 @@
 /*
  * ssh_tunnel.c: the ssh child of ssh_tunnel.h. Its stdin and stdout are
- * one end of a socket pair, so http.c talks through it as through any
- * socket; its stderr goes to a pipe that is read only to explain a failure.
+ * one end of a socket pair, so http.c uses it as any other socket. Its
+ * stderr goes to a pipe that is read only to explain a failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 extern char **environ;
 
-/* The most of ssh's stderr kept for a message. */
+/* The maximum of ssh's stderr kept for a message. */
 #define SSH_STDERR_MAX 4096
 #define SSH_TUNNEL_ARGS_MAX 16
 
@@ -37,7 +37,7 @@ static void build_args(const struct nv_host *h, bool tunnel, char *forward, size
         snprintf(forward, size, "localhost:%s", h->http_port);
         args[n++] = "-W";
         args[n++] = forward;
-        /* ssh reports a host that does not answer; a prompt has no limit. */
+        /* ssh reports a host that does not respond. A prompt has no limit. */
         args[n++] = "-o";
         args[n++] = "ConnectTimeout=10";
     }
@@ -49,7 +49,7 @@ static void build_args(const struct nv_host *h, bool tunnel, char *forward, size
         args[n++] = "-l";
         args[n++] = h->user;
     }
-    /* nv_host.c lets no host start with '-'; "--" makes sure of it. */
+    /* nv_host.c rejects a host that starts with '-', and "--" ends the options anyway. */
     if (tunnel)
         args[n++] = "--";
     args[n++] = h->host;

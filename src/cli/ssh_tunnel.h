@@ -2,8 +2,8 @@
  * ssh_tunnel.h: a byte stream to a TCP port on another host through the
  * OpenSSH client: "ssh -W localhost:<port> host" forwards its stdin and
  * stdout to that port, so the user's ssh config, agent, keys and known
- * hosts apply, and ssh asks for a password or a host key confirmation on
- * the terminal as it always does.
+ * hosts apply, and ssh prompts for a password or a host key confirmation
+ * on the terminal as it always does.
  */
 #ifndef NVD_CLI_SSH_TUNNEL_H
 #define NVD_CLI_SSH_TUNNEL_H
