@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the query string decoder (src/plugin/query.c): the
+ * libFuzzer target for the query string decoder (src/lib/query.c): the
  * input is the text after "?" in a request target, as a client sends it.
  */
 #include <stdint.h>

@@ -111,9 +111,9 @@ void engine_init(struct engine *e, const struct docker_cmd *docker,
     /* TODO: reach tcp:// and ssh:// engines through the Engine API (TLS by
      * a dlopen'd libcurl) rather than through the docker command. */
     if (context) {
-        /* NOTE: a context's engine may be remote. It is taken as local
-         * until contexts are read here, and the docker command resolves it. */
+        /* engine_resolve_context() reads whether its engine is remote. */
         e->address = nvd_xasprintf("context %s", context);
+        e->context = nvd_xstrdup(context);
         return;
     }
     if (!host)
@@ -125,9 +125,43 @@ void engine_init(struct engine *e, const struct docker_cmd *docker,
 
 void engine_clear(struct engine *e)
 {
+    free(e->context);
     free(e->socket_path);
     free(e->address);
     memset(e, 0, sizeof(*e));
+}
+
+int engine_resolve_context(struct engine *e, nvd_error **err)
+{
+    const char *cmd[] = {
+        "context", "inspect", "--format", "{{.Endpoints.docker.Host}}", e->context, NULL,
+    };
+    struct docker_result res;
+
+    if (!e->context)
+        return 0;
+    if (docker_run(e->docker, e->globals, e->global_count, cmd, DOCKER_OUT_CAPTURE, &res, err) < 0)
+        return -1;
+    if (res.status != 0) {
+        cleanup_free char *message = docker_result_message(&res, "context inspect");
+        docker_result_clear(&res);
+        return nvd_error_set(err, NVD_ERR_INVALID, "reading docker context %s failed: %s",
+                             e->context, message);
+    }
+
+    size_t len = res.out.len;
+    while (len > 0 && strchr(" \t\r\n", res.out.data[len - 1]))
+        len--;
+    cleanup_free char *host = nvd_xasprintf("%.*s", (int)len, len > 0 ? res.out.data : "");
+    docker_result_clear(&res);
+    if (host[0] == '\0')
+        return nvd_error_set(err, NVD_ERR_INVALID,
+                             "docker context %s names no docker host: check it with "
+                             "\"docker context inspect %s\"", e->context, e->context);
+    free(e->address);
+    e->address = steal_pointer(&host);
+    e->remote = !engine_host_is_local(e->address);
+    return 0;
 }
 
 /* ------------------------------------------------------------- Engine API */

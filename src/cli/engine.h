@@ -23,6 +23,7 @@ struct engine {
     size_t global_count;
     char *socket_path;      /* the Engine API socket; NULL: use the docker command */
     char *address;          /* where the engine is, for messages */
+    char *context;          /* the docker context that names it, or NULL */
     bool remote;            /* the engine is on another host */
 };
 
@@ -35,6 +36,13 @@ struct engine {
 void engine_init(struct engine *e, const struct docker_cmd *docker,
                  char *const *args, const struct scan_result *scan);
 void engine_clear(struct engine *e);
+
+/*
+ * Read the docker host of e's context with "docker context inspect" and
+ * set e->address to it and e->remote from it. Without a context, nothing
+ * happens.
+ */
+int engine_resolve_context(struct engine *e, nvd_error **err);
 
 /* Return the socket path of a "unix://PATH" host as a new string (the
  * default socket for "unix://"), or NULL for any other host. */

@@ -168,8 +168,9 @@ int http_roundtrip(int fd, const struct http_request *req, int64_t deadline_ms,
 
     memset(resp, 0, sizeof(*resp));
     nvd_buf_printf(&out, "%s %s HTTP/1.1\r\nHost: %s\r\n"
-                   "User-Agent: nvidia-docker/%s\r\nConnection: close\r\n",
-                   req->method, req->target, req->host_header, NVD_VERSION);
+                   "User-Agent: nvidia-docker/%s\r\n%s",
+                   req->method, req->target, req->host_header, NVD_VERSION,
+                   req->keep_alive ? "" : "Connection: close\r\n");
     if (req->content_type)
         nvd_buf_printf(&out, "Content-Type: %s\r\n", req->content_type);
     if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0)

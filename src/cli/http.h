@@ -1,7 +1,8 @@
 /*
  * http.h: a small HTTP/1.1 client for the Docker Engine API (on a Unix
- * socket) and the plugin's REST API (on TCP). One request per connection,
- * "Connection: close", a deadline over the whole exchange. It is written by
+ * socket) and the plugin's REST API (on TCP or through ssh). One request
+ * per connection ("Connection: close") unless the request keeps it alive,
+ * and a deadline over the whole exchange. It is written by
  * hand so that nvidia-docker loads no HTTP library.
  */
 #ifndef NVD_CLI_HTTP_H
@@ -30,6 +31,7 @@ struct http_request {
     const char *content_type;  /* NULL when there is no body */
     const char *body;
     size_t body_len;
+    bool keep_alive;           /* leave the connection open for another request */
 };
 
 struct http_header {

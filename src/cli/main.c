@@ -2,8 +2,8 @@
  * main.c: nvidia-docker, the wrapper that runs docker with GPUs. For run
  * and create it inspects the image and decides from the image, the
  * command line and NV_GPU whether the container gets GPUs. It then
- * requests the devices and the driver volume from the local
- * nvidia-docker-plugin, checks the image's requirements, makes sure the
+ * requests the devices and the driver volume from nvidia-docker-plugin
+ * (local, remote, or discovery in this process when no local plugin runs), checks the image's requirements, makes sure the
  * volume exists, and execs docker with them added after the user's
  * options and without any --gpus option.
  * "cdi" runs nvidia-docker-cdi. Every other command execs docker at once,
@@ -80,6 +80,30 @@ static json_t *gpu_info(struct gpu_info_cache *cache, nvd_error **err)
 }
 
 /*
+ * Choose the plugin to ask: NV_HOST, else the engine's host when the
+ * engine is remote, else the local one. NV_HOST naming another host while
+ * the engine is on this one gives containers that host's device paths,
+ * which is worth a warning (1.0 warned whenever DOCKER_HOST was unset).
+ */
+static int choose_plugin(struct engine *engine, nvd_error **err)
+{
+    const char *nv_host = getenv("NV_HOST");
+
+    if (engine->context && engine_resolve_context(engine, err) < 0)
+        return -1;
+    if (plugin_client_init(nv_host, engine->remote ? engine->address : NULL, err) < 0)
+        return -1;
+    if (nv_host && *nv_host && !engine->remote) {
+        cleanup_free char *address = plugin_client_address();
+        if (!plugin_client_is_loopback())
+            nvd_log("Warning: NV_HOST names nvidia-docker-plugin at %s, but the Docker engine "
+                    "(%s) is on this host, so containers get the device paths of that host",
+                    address, engine->address);
+    }
+    return 0;
+}
+
+/*
  * Ask the plugin what a container with req needs, check the image's
  * requirements against the chosen GPUs, make sure the driver volume exists,
  * and set *options to the options to insert.
@@ -112,6 +136,13 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
         const char *entry = cli.volumes[i];
         cleanup_free char *name = nvd_xasprintf("%.*s", (int)plugin_volume_name_len(entry), entry);
         if (engine_create_volume(engine, name, driver, err) < 0) {
+            /* NOTE: no end-to-end test reaches this: the harness's plugin stays
+             * registered with dockerd while its REST port is out of reach. */
+            if (plugin_client_in_process())
+                nvd_error_wrap(err, "no nvidia-docker-plugin answers at %s, so the devices "
+                               "come from discovery in this process, but Docker needs the "
+                               "plugin as the volume driver of %s", PLUGIN_HOST ":" PLUGIN_PORT,
+                               name);
             plugin_docker_cli_clear(&cli);
             return -1;
         }
@@ -184,11 +215,16 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
         container_env_build(config, args, nargs, start, &env, err) < 0)
         goto out;
 
-    /* A --gpus count needs the number of GPUs from the plugin, so NV_HOST
-     * is checked before that request. */
-    if (gpus_value && (plugin_check_local(getenv("NV_HOST"), err) < 0 ||
-                       translate_gpus_flag(gpus_value, &cache, &gpus_selection, err) < 0))
-        goto out;
+    /* A --gpus count needs the number of GPUs from the plugin, so the
+     * plugin is chosen before that request. */
+    bool plugin_chosen = false;
+    if (gpus_value) {
+        if (choose_plugin(&engine, err) < 0)
+            goto out;
+        plugin_chosen = true;
+        if (translate_gpus_flag(gpus_value, &cache, &gpus_selection, err) < 0)
+            goto out;
+    }
     struct gpu_choice choice = {
         .nv_gpu = nv_gpu_query ? getenv("NV_GPU") : NULL,
         .gpus = gpus_selection,
@@ -198,16 +234,8 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
         goto out;
 
     if (req.gpus) {
-        if (plugin_check_local(getenv("NV_HOST"), err) < 0)
+        if (!plugin_chosen && choose_plugin(&engine, err) < 0)
             goto out;
-        if (engine.remote) {
-            nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                          "the Docker engine at %s is on another host, and nvidia-docker gives "
-                          "GPUs only to containers of a local engine for now: run the command on "
-                          "the GPU host, with DOCKER_HOST unset or a unix:// socket",
-                          engine.address);
-            goto out;
-        }
         if (gpu_options(&engine, &req, gpus_value, &cache, options_out, &option_count, err) < 0)
             goto out;
     }
@@ -220,6 +248,7 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
                                         drop);
     rc = 0;
 out:
+    plugin_client_close();
     json_decref(cache.info);
     gpu_request_clear(&req);
     container_env_clear(&env);

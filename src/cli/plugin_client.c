@@ -1,26 +1,94 @@
 /*
- * plugin_client.c: requests to the local nvidia-docker-plugin REST API and
+ * plugin_client.c: requests to the REST API of nvidia-docker-plugin, and
  * the checks on its replies. A reply is checked before any of it reaches
- * docker's command line.
+ * docker's command line. The target is chosen once; one connection (or one
+ * ssh) serves every request of a run, kept alive between them.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "http.h"
+#include "local_plugin.h"
+#include "nv_host.h"
 #include "plugin_client.h"
+#include "ssh_tunnel.h"
 #include "util.h"
 
 #define PLUGIN_ADDRESS PLUGIN_HOST ":" PLUGIN_PORT
 
-int plugin_check_local(const char *nv_host, nvd_error **err)
+/* The target of the requests, and the open connection to it. */
+static struct plugin_target {
+    bool chosen;
+    struct nv_host host;        /* NV_HOST_LOCAL: the local plugin */
+    char *address;              /* for messages */
+    int fd;                     /* an open connection, or -1 */
+    struct ssh_tunnel ssh;      /* the ssh behind fd, for NV_HOST_SSH */
+    struct nvd_host *discovered; /* local mode without a plugin */
+} current = { .fd = -1, .ssh = SSH_TUNNEL_INIT };
+
+int plugin_client_init(const char *nv_host, const char *remote_docker_host, nvd_error **err)
 {
-    if (!nv_host || !*nv_host)
-        return 0;
-    /* TODO: remote mode (NV_HOST, http:// and ssh:// to a remote plugin). */
-    return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                         "NV_HOST=%s selects a remote nvidia-docker-plugin, which is not "
-                         "supported yet: unset NV_HOST to use the plugin at %s",
-                         nv_host, PLUGIN_ADDRESS);
+    int rc;
+
+    plugin_client_close();
+    if (nv_host && *nv_host)
+        rc = nv_host_parse(nv_host, &current.host, err);
+    else if (remote_docker_host)
+        rc = nv_host_from_docker_host(remote_docker_host, &current.host, err);
+    else
+        rc = nv_host_parse(NULL, &current.host, err);
+    if (rc < 0) {
+        if (!(nv_host && *nv_host))
+            nvd_error_wrap(err, "finding nvidia-docker-plugin on the host of the remote Docker "
+                                "engine failed (set NV_HOST to name the plugin)");
+        return -1;
+    }
+    current.address = nv_host_describe(&current.host);
+    current.chosen = true;
+    return 0;
+}
+
+/* Close the connection. With ssh, return its stderr as a new string,
+ * which explains a failure; otherwise return NULL. */
+static char *disconnect(bool failed)
+{
+    char *ssh_text = NULL;
+
+    if (current.ssh.pid > 0) {
+        ssh_text = ssh_tunnel_close(&current.ssh, failed);
+        current.fd = -1;
+    } else if (current.fd >= 0) {
+        close(current.fd);
+        current.fd = -1;
+    }
+    return ssh_text;
+}
+
+void plugin_client_close(void)
+{
+    free(disconnect(false));
+    nv_host_clear(&current.host);
+    free(current.address);
+    current.address = NULL;
+    nvd_host_free(current.discovered);
+    current.discovered = NULL;
+    current.chosen = false;
+}
+
+bool plugin_client_in_process(void)
+{
+    return current.discovered != NULL;
+}
+
+bool plugin_client_is_loopback(void)
+{
+    return nv_host_is_loopback(&current.host);
+}
+
+char *plugin_client_address(void)
+{
+    return nvd_xstrdup(current.address ? current.address : PLUGIN_ADDRESS);
 }
 
 char *plugin_device_query(const char *nv_gpu)
@@ -176,43 +244,162 @@ void plugin_docker_cli_clear(struct plugin_docker_cli *cli)
     memset(cli, 0, sizeof(*cli));
 }
 
-/* GET target from the plugin and return the body of a 200 reply in resp.
- * A 400 reply fails with the plugin's message as it is. */
-static int plugin_get(const char *target, struct http_response *resp, nvd_error **err)
+/* Return true when a connection failed because nothing listens there. */
+static bool is_no_listener(const nvd_error *e)
 {
-    int64_t deadline = http_now_ms() + HTTP_TIMEOUT_MS;
-    cleanup_error nvd_error *connect_err = NULL;
-    cleanup_close int fd = http_connect(
-        &(struct http_endpoint){ .host = PLUGIN_HOST, .port = PLUGIN_PORT },
-        deadline, &connect_err);
+    return e->kind == NVD_ERR_SYSTEM &&
+           (e->errnum == ECONNREFUSED || e->errnum == ENETUNREACH ||
+            e->errnum == EHOSTUNREACH || e->errnum == EADDRNOTAVAIL);
+}
 
-    if (fd < 0) {
-        return nvd_error_set(err, NVD_ERR_NOT_FOUND,
-                             "the nvidia-docker plugin at %s could not be reached (%s): "
-                             "start nvidia-docker-plugin, for example with "
-                             "\"systemctl start nvidia-docker\"",
-                             PLUGIN_ADDRESS, connect_err->msg);
+/* Open the connection to the target before deadline: TCP, or ssh. */
+static int connect_target(int64_t deadline, nvd_error **err)
+{
+    if (current.host.kind == NV_HOST_SSH) {
+        if (ssh_tunnel_open(&current.host, &current.ssh, err) < 0)
+            return -1;
+        current.fd = current.ssh.fd;
+        return 0;
     }
+    const char *host = current.host.kind == NV_HOST_HTTP ? current.host.host : PLUGIN_HOST;
+    const char *port = current.host.kind == NV_HOST_HTTP ? current.host.http_port : PLUGIN_PORT;
+    current.fd = http_connect(&(struct http_endpoint){ .host = host, .port = port }, deadline, err);
+    return current.fd < 0 ? -1 : 0;
+}
 
+/*
+ * Switch local mode to discovery in this process, after connecting to
+ * the local plugin failed with plugin_err. Fail with both causes.
+ */
+static int start_discovery(const nvd_error *plugin_err, nvd_error **err)
+{
+    cleanup_error nvd_error *discovery_err = NULL;
+
+    current.discovered = local_plugin_discover(&discovery_err);
+    if (current.discovered)
+        return 0;
+    return nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                         "no nvidia-docker-plugin at %s (%s), and discovery in this process "
+                         "failed: %s: start nvidia-docker-plugin, or set NV_DRIVER_ROOT to the "
+                         "driver's root (now %s)",
+                         PLUGIN_ADDRESS,
+                         plugin_err->errnum ? strerror(plugin_err->errnum) : plugin_err->msg,
+                         discovery_err->msg, local_plugin_driver_root());
+}
+
+/*
+ * Fail with the reason a request to the target failed: cause, or ssh's
+ * own message when ssh_text has one.
+ */
+static int unreachable(const char *path, const nvd_error *cause, const char *ssh_text,
+                       nvd_error **err)
+{
+    bool timeout = cause->kind == NVD_ERR_SYSTEM && cause->errnum == ETIMEDOUT;
+    const char *address = current.address ? current.address : PLUGIN_ADDRESS;
+
+    if (current.host.kind == NV_HOST_SSH) {
+        cleanup_free char *check = ssh_tunnel_check_command(&current.host);
+        cleanup_free char *reason = ssh_text && *ssh_text ? nvd_xasprintf("ssh: %s", ssh_text)
+            : timeout ? nvd_xasprintf("timed out") : nvd_xstrdup(cause->msg);
+        return nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                             "GET %s from nvidia-docker-plugin at %s failed: %s. Check that "
+                             "\"%s\" works and that the plugin listens on port %s there",
+                             path, address, reason, check, current.host.http_port);
+    }
+    if (timeout)
+        return nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                             "GET %s from nvidia-docker-plugin at %s timed out after %d s: %s",
+                             path, address, HTTP_TIMEOUT_MS / 1000,
+                             current.host.kind == NV_HOST_HTTP
+                             ? "check that NV_HOST names the plugin's REST address (its -l option)"
+                             : "restart nvidia-docker-plugin");
+    if (current.host.kind == NV_HOST_HTTP)
+        return nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                             "nvidia-docker-plugin at %s could not be reached: %s: start it "
+                             "there with -l on an address this host can reach, or fix NV_HOST",
+                             address, cause->msg);
+    return nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                         "the nvidia-docker plugin at %s could not be reached (%s): start "
+                         "nvidia-docker-plugin, for example with \"systemctl start nvidia-docker\"",
+                         PLUGIN_ADDRESS, cause->msg);
+}
+
+/* Send GET path on the open connection, or on a new one. */
+static int roundtrip(const char *path, int64_t deadline, struct http_response *resp,
+                     nvd_error **err)
+{
+    cleanup_free char *host_header = current.host.kind == NV_HOST_HTTP
+        ? nvd_xstrdup(current.address) : nvd_xstrdup(PLUGIN_ADDRESS);
     struct http_request req = {
-        .method = "GET", .target = target, .host_header = PLUGIN_ADDRESS,
+        .method = "GET", .target = path, .host_header = host_header, .keep_alive = true,
     };
-    if (http_roundtrip(fd, &req, deadline, resp, err) < 0)
-        return nvd_error_wrap(err, "GET %s from the nvidia-docker plugin at %s failed",
-                              target, PLUGIN_ADDRESS);
+
+    /* A connection kept from an earlier request may have been closed by
+     * the server since: then try once more on a new one. */
+    for (int attempt = 0;; attempt++) {
+        bool reused = current.fd >= 0;
+        cleanup_error nvd_error *cause = NULL;
+
+        if (!reused && connect_target(deadline, &cause) < 0) {
+            if (current.host.kind == NV_HOST_LOCAL && is_no_listener(cause)) {
+                if (start_discovery(cause, err) < 0)
+                    return -1;
+                return local_plugin_get(current.discovered, path, resp, err);
+            }
+            cleanup_free char *ssh_text = disconnect(true);
+            return cause->kind == NVD_ERR_SYSTEM || ssh_text
+                ? unreachable(path, cause, ssh_text, err) : (*err = steal_pointer(&cause), -1);
+        }
+        if (http_roundtrip(current.fd, &req, deadline, resp, &cause) == 0) {
+            const char *connection = http_header_get(resp, "Connection");
+            if (connection && strcasecmp(connection, "close") == 0)
+                free(disconnect(false));
+            return 0;
+        }
+        cleanup_free char *ssh_text = disconnect(true);
+        if (reused && attempt == 0)
+            continue;
+        return unreachable(path, cause, ssh_text, err);
+    }
+}
+
+/* GET path from the plugin and return the body of a 200 reply in resp.
+ * Any other status fails with the plugin's message. */
+static int plugin_get(const char *path, struct http_response *resp, nvd_error **err)
+{
+    if (!current.chosen && plugin_client_init(NULL, NULL, err) < 0)
+        return -1;
+
+    int rc;
+    if (current.discovered) {
+        rc = local_plugin_get(current.discovered, path, resp, err);
+    } else {
+        bool slow = current.host.kind == NV_HOST_SSH && ssh_tunnel_interactive();
+        int64_t deadline = http_now_ms() + (slow ? PLUGIN_SSH_PROMPT_TIMEOUT_MS : HTTP_TIMEOUT_MS);
+        rc = roundtrip(path, deadline, resp, err);
+    }
+    if (rc < 0)
+        return -1;
     if (resp->status == 200)
         return 0;
 
     size_t len = resp->body_len;
     while (len > 0 && strchr(" \t\r\n", resp->body[len - 1]))
         len--;
-    if (resp->status == 400 && len > 0)
+    if (len > 300)
+        len = 300;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)resp->body[i] < ' ')
+            resp->body[i] = ' ';
+    }
+    /* The local plugin's 400 is a bad NV_GPU, reported with 1.0's message. */
+    if (resp->status == 400 && len > 0 && current.host.kind == NV_HOST_LOCAL)
         nvd_error_set(err, NVD_ERR_INVALID, "%.*s", (int)len, resp->body);
     else
-        nvd_error_set(err, NVD_ERR_INVALID,
-                      "GET %s from the nvidia-docker plugin at %s failed: HTTP %d %s%s%.*s",
-                      target, PLUGIN_ADDRESS, resp->status, resp->reason,
-                      len > 0 ? ": " : "", (int)(len > 200 ? 200 : len), resp->body);
+        nvd_error_set(err, NVD_ERR_INVALID, "nvidia-docker-plugin at %s answered %d: %.*s",
+                      current.address, resp->status,
+                      len > 0 ? (int)len : (int)strlen(resp->reason),
+                      len > 0 ? resp->body : resp->reason);
     http_response_clear(resp);
     return -1;
 }
@@ -220,18 +407,18 @@ static int plugin_get(const char *target, struct http_response *resp, nvd_error 
 int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
                           nvd_error **err)
 {
-    cleanup_free char *target = nvd_xasprintf("/docker/cli/json?vol=%s%s%s", NVD_VOLUME_BASE,
+    cleanup_free char *path = nvd_xasprintf("/docker/cli/json?vol=%s%s%s", NVD_VOLUME_BASE,
                                               dev_query ? "&dev=" : "",
                                               dev_query ? dev_query : "");
     struct http_response resp;
 
-    if (plugin_get(target, &resp, err) < 0)
+    if (plugin_get(path, &resp, err) < 0)
         return -1;
     int rc = plugin_parse_docker_cli(resp.body, resp.body_len, out, err);
     http_response_clear(&resp);
     if (rc < 0)
-        return nvd_error_wrap(err, "the reply of the nvidia-docker plugin to GET %s is invalid",
-                              target);
+        return nvd_error_wrap(err, "the reply of nvidia-docker-plugin at %s to GET %s is invalid",
+                              current.address ? current.address : PLUGIN_ADDRESS, path);
     return 0;
 }
 

@@ -1,12 +1,15 @@
 /*
  * plugin_client.h: the requests nvidia-docker sends to the REST API of
  * nvidia-docker-plugin: the devices and driver volume for a container, and
- * the driver's and GPUs' properties.
+ * the driver's and GPUs' properties. plugin_client_init() chooses once
+ * where they go: the local plugin (with discovery in this process when
+ * none listens), or a remote plugin over HTTP or through ssh.
  */
 #ifndef NVD_CLI_PLUGIN_CLIENT_H
 #define NVD_CLI_PLUGIN_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "nvd.h"
@@ -14,6 +17,10 @@
 /* The plugin's REST API in local mode, as in 1.0. */
 #define PLUGIN_HOST "localhost"
 #define PLUGIN_PORT "3476"
+
+/* How long a request through ssh may wait while ssh can ask the user for
+ * a password on the terminal; otherwise requests have HTTP_TIMEOUT_MS. */
+#define PLUGIN_SSH_PROMPT_TIMEOUT_MS 120000
 
 /* The reply of /docker/cli/json. */
 struct plugin_docker_cli {
@@ -25,10 +32,29 @@ struct plugin_docker_cli {
 };
 
 /*
- * Fail unless the plugin is the local one: NV_HOST (nv_host, may be NULL)
- * selects a remote plugin, which nvidia-docker does not support yet.
+ * Choose the plugin that the requests below go to: NV_HOST (nv_host, may
+ * be NULL or empty), else the host of a remote engine (remote_docker_host,
+ * NULL when the engine is on this host), else local mode. Bad input fails
+ * with a message naming the value. Without this call, requests go to the
+ * local plugin. plugin_client_close() ends what the choice started.
  */
-int plugin_check_local(const char *nv_host, nvd_error **err);
+int plugin_client_init(const char *nv_host, const char *remote_docker_host, nvd_error **err);
+
+/* Close the connection to the plugin and end ssh, if any; forget the
+ * choice of plugin_client_init(). */
+void plugin_client_close(void);
+
+/* Return true after discovery in this process replaced the local plugin,
+ * which did not listen. */
+bool plugin_client_in_process(void);
+
+/* Return true when the chosen plugin is on this host (local mode, or a
+ * loopback NV_HOST). */
+bool plugin_client_is_loopback(void);
+
+/* Return a new string naming where the requests go, for messages:
+ * "localhost:3476", "10.0.0.1:3476", "ssh://h (localhost:3476 there)". */
+char *plugin_client_address(void);
 
 /*
  * Turn an NV_GPU value into the dev= query value: pieces split on spaces
@@ -46,9 +72,10 @@ int plugin_parse_docker_cli(const char *body, size_t len,
                             struct plugin_docker_cli *out, nvd_error **err);
 
 /*
- * GET /docker/cli/json?vol=nvidia_driver[&dev=<dev_query>] from the local
+ * GET /docker/cli/json?vol=nvidia_driver[&dev=<dev_query>] from the
  * plugin. dev_query comes from plugin_device_query(); NULL selects all
- * GPUs. A 400 reply fails with the plugin's message ("invalid device: 9").
+ * GPUs. A 400 reply fails with the plugin's message ("invalid device: 9"),
+ * after "nvidia-docker-plugin at <host> answered 400: " for a remote one.
  */
 int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
                           nvd_error **err);

@@ -175,19 +175,6 @@ static void test_plugin_reply_rejected(void **state)
     }
 }
 
-static void test_plugin_remote_rejected(void **state)
-{
-    (void)state;
-    nvd_error *err = NULL;
-
-    assert_int_equal(plugin_check_local(NULL, NULL), 0);
-    assert_int_equal(plugin_check_local("", NULL), 0);
-    assert_int_equal(plugin_check_local("ssh://gpu-host:", &err), -1);
-    assert_non_null(strstr(err->msg, "ssh://gpu-host:"));
-    assert_non_null(strstr(err->msg, "not supported yet"));
-    nvd_error_free(err);
-}
-
 static void test_engine_hosts(void **state)
 {
     (void)state;
@@ -277,7 +264,6 @@ int main(void)
         cmocka_unit_test(test_device_query),
         cmocka_unit_test(test_plugin_reply),
         cmocka_unit_test(test_plugin_reply_rejected),
-        cmocka_unit_test(test_plugin_remote_rejected),
         cmocka_unit_test(test_inject_argv_without_gpus),
         cmocka_unit_test(test_engine_hosts),
         cmocka_unit_test(test_engine_init_choice),

@@ -2,8 +2,8 @@
  * query.h: URL query strings decoded as Go's net/url does for
  * Request.FormValue, which nvidia-docker 1.0 used for dev= and vol=.
  */
-#ifndef NVD_PLUGIN_QUERY_H
-#define NVD_PLUGIN_QUERY_H
+#ifndef NVD_QUERY_H
+#define NVD_QUERY_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -24,4 +24,4 @@ ssize_t query_unescape(const char *src, size_t len, char *out);
  */
 char *query_get(const char *query, const char *key);
 
-#endif /* NVD_PLUGIN_QUERY_H */
+#endif /* NVD_QUERY_H */
