@@ -5,7 +5,8 @@
  * null value is NVML_ERROR_NOT_SUPPORTED, and a GPU's "nvml_error" makes
  * one device function fail for that GPU. Like the real library it needs
  * nothing but glibc, and it shows only the GPUs whose device node exists
- * when NVML is first initialised.
+ * when NVML is first initialised, and of those only the MIG devices whose
+ * two capability nodes exist.
  *
  * Built with -fvisibility=hidden, and the NVML declarations are made
  * default below, so that only NVML's names are exported.
