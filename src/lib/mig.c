@@ -1,6 +1,6 @@
 /*
  * mig.c: discovers the MIG devices of a GPU in MIG mode through NVML. A
- * driver without NVML's MIG entry points (before 450) has no MIG, which
+ * driver without NVML's MIG entry points (before R450) has no MIG, which
  * is not an error.
  */
 #include <stdio.h>
@@ -45,7 +45,7 @@ void nvd_mig_profile_name(unsigned gi_slices, unsigned ci_slices, unsigned long 
         snprintf(out, size, "%ug.%llugb", gi_slices, gb);
 }
 
-/* Read the MIG device at MIG index `index` of the GPU behind dev into mig. */
+/* Read the MIG device `handle`, at MIG index `index` of gpu, into mig. */
 static int read_mig_device(struct nvd_nvml *nvml, const struct nvd_gpu *gpu, nvmlDevice_t handle,
                            unsigned index, struct nvd_mig_device *mig, nvd_error **err)
 {
@@ -144,4 +144,59 @@ void nvd_mig_read(struct nvd_nvml *nvml, struct nvd_gpu *gpu)
         free(gpu->migs);
         gpu->migs = NULL;
     }
+}
+
+/*
+ * Check that NVML reports the MIG devices of gpu (GPU handle dev) that
+ * discovery listed: the same MIG mode, and the same UUID at each MIG index.
+ * An NVML error counts as no change.
+ */
+static bool gpu_mig_layout_current(struct nvd_nvml *nvml, const struct nvd_gpu *gpu,
+                                   nvmlDevice_t dev)
+{
+    unsigned current, pending, max_count;
+    size_t listed = 0;
+
+    if (NVD_NVML_CALL(nvml, nvmlDeviceGetMigMode, dev, &current, &pending) != NVML_SUCCESS)
+        return true;
+    if ((current == NVML_DEVICE_MIG_ENABLE) != (gpu->mig_mode == 1))
+        return false;
+    if (gpu->mig_mode != 1 ||
+        NVD_NVML_CALL(nvml, nvmlDeviceGetMaxMigDeviceCount, dev, &max_count) != NVML_SUCCESS)
+        return true;
+
+    for (unsigned m = 0; m < max_count && m < NVD_MIG_DEVICES_MAX; m++) {
+        char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+        nvmlDevice_t handle;
+        nvmlReturn_t ret = NVD_NVML_CALL(nvml, nvmlDeviceGetMigDeviceHandleByIndex, dev, m, &handle);
+
+        if (ret == NVML_ERROR_NOT_FOUND)
+            continue;
+        if (ret != NVML_SUCCESS ||
+            nvml->api.nvmlDeviceGetUUID(handle, uuid, sizeof(uuid)) != NVML_SUCCESS)
+            return true;
+        if (listed >= gpu->mig_count || gpu->migs[listed].index != m ||
+            strncmp(gpu->migs[listed].uuid, uuid, sizeof(uuid)) != 0)
+            return false;
+        listed++;
+    }
+    return listed == gpu->mig_count;
+}
+
+bool nvd_mig_layout_current(nvd_driver *driver, const struct nvd_host *host)
+{
+    struct nvd_nvml *nvml = driver->nvml;
+
+    for (size_t i = 0; i < host->gpu_count; i++) {
+        const struct nvd_gpu *gpu = &host->gpus[i];
+        nvmlDevice_t dev;
+
+        /* A GPU without MIG, or whose MIG mode discovery could not read, is left alone. */
+        if (gpu->mig_mode < 0 ||
+            nvml->api.nvmlDeviceGetHandleByUUID(gpu->uuid, &dev) != NVML_SUCCESS)
+            continue;
+        if (!gpu_mig_layout_current(nvml, gpu, dev))
+            return false;
+    }
+    return true;
 }

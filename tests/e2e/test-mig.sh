@@ -33,7 +33,7 @@ run_ok "$NVD_SIM" init "$root" --profile a100x8-mig
 start_plugin "$E2E_TMP/plugin.log" "$E2E_TMP/sock2" "$address" \
     --driver-root "$root" --dev-root "$root" -d "$E2E_TMP/volumes"
 
-# Both forms of the same MIG device give the same arguments.
+# The three names of one MIG device give the same arguments.
 for dev in 0:1 "$mig_uuid" "${mig_uuid:0:10}"; do
     run_ok curl -sf --max-time 10 "$url/docker/cli?dev=$dev"
     devices=$(printf '%s\n' "$OUT" | tr ' ' '\n' | grep '^--device=')

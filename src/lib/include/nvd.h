@@ -229,6 +229,16 @@ NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
 NVD_PUBLIC void nvd_host_free(struct nvd_host *host);
 
 /*
+ * Check whether NVML, through driver, still reports the MIG modes and MIG
+ * devices (index and UUID) that discovery listed in host. MIG devices are
+ * created and destroyed without a driver change, so a caller that finds
+ * them changed discovers the host again. An NVML error counts as no change.
+ * NOTE: a MIG device that discovery left out after an NVML error makes
+ * every check report a change for as long as NVML reports that device.
+ */
+NVD_PUBLIC bool nvd_mig_layout_current(nvd_driver *driver, const struct nvd_host *host);
+
+/*
  * Read the live status of every GPU of host into a new array of
  * host->gpu_count entries. Any NVML error other than "not supported" fails
  * the whole read. Release with nvd_status_free().
