@@ -255,6 +255,9 @@ static void select_mig_rejects_unknown(void **state)
                      "invalid device: MIG-GPU-6da8437f-274b-81f7-82e6-14075f88b644/1/7");
     expect_mig_error("MIG-GPU-6da8437f/1/0", "invalid device: MIG-GPU-6da8437f/1/0");
     expect_mig_error("MIG-GPU-6da8437f-274b-81f7-82e6-14075f88b644/1/0/", "invalid device");
+    expect_mig_error("MIG-GPU-", "invalid device: MIG-GPU-");
+    expect_mig_error("MIG-", "the prefix matches MIG device 1:0 and MIG device 1:2");
+    expect_mig_error("1:99999999999999999999", "invalid device: 1:99999999999999999999");
 }
 
 /* Collect the docker arguments of spec on mig_host and compare the device list. */
