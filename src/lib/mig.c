@@ -15,8 +15,9 @@
  * lists them: 1 is "config", 2 "monitor", then for each GPU minor g and
  * each of its 15 possible GPU instance ids i come "gpu<g>/gi<i>/access"
  * and "gpu<g>/gi<i>/ci<c>/access" for the 8 compute instance ids c.
- * NOTE: computed, not read from mig-minors, since a driver root made for
- * a container has no /proc; the driver has used this table since R450.
+ * NOTE: computed, not read from mig-minors. Checked against the minors of
+ * GPU 0 (GPU instances 1, 2, 3 and 9) in published examples only; the
+ * minors of other GPUs assume that the table keeps this layout.
  */
 #define MIG_CAPS_FIRST 3
 #define MIG_GPU_INSTANCES_PER_GPU 15
