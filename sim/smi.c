@@ -6,7 +6,7 @@
  *   nvidia-smi        a short summary: versions, then one line per GPU
  *   nvidia-smi -L     "GPU <i>: <name> (UUID: <uuid>)" per GPU, and under a
  *                     GPU in MIG mode "  MIG <profile>     Device <m>: (UUID: <uuid>)"
- *                     per MIG device, spaced as nvidia-smi 550 prints them
+ *                     per MIG device, spaced as published nvidia-smi -L outputs show
  *
  * Exit status: 0, 2 for a bad command line, 6 when there is no GPU, and
  * otherwise the NVML error code (9 when the driver is not loaded), capped
