@@ -322,9 +322,10 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *pci)
     return NVML_SUCCESS;
 }
 
+/* Copy a GPU's name, or a MIG device's as NVML spells it: "<GPU name> MIG <profile>". */
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length)
 {
-    nvmlReturn_t result = check_device(device, __func__);
+    nvmlReturn_t result = check_any_device(device, __func__);
 
     if (result != NVML_SUCCESS)
         return result;
@@ -332,7 +333,12 @@ nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int len
         return NVML_ERROR_INVALID_ARGUMENT;
     if (!device->gpu->name[0])
         return NVML_ERROR_NOT_SUPPORTED;
-    return copy_string(device->gpu->name, name, length);
+    if (!device->mig)
+        return copy_string(device->gpu->name, name, length);
+
+    char mig_name[SIM_NAME_SIZE + SIM_MIG_PROFILE_SIZE + 8];
+    snprintf(mig_name, sizeof(mig_name), "%s MIG %s", device->gpu->name, device->mig->profile);
+    return copy_string(mig_name, name, length);
 }
 
 nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t device, nvmlBrandType_t *type)

@@ -414,6 +414,9 @@ static void nvml_reports_mig_devices(void **state)
     assert_int_equal(nvml.nvmlDeviceGetGpuInstanceId(gpu2, &id), NVML_ERROR_NOT_SUPPORTED);
     assert_int_equal(nvml.nvmlDeviceGetUUID(mig, uuid, sizeof(uuid)), NVML_SUCCESS);
     assert_string_equal(uuid, "MIG-084301b8-f9f5-568a-68b6-90a505330d3d");
+    char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
+    assert_int_equal(nvml.nvmlDeviceGetName(mig, name, sizeof(name)), NVML_SUCCESS);
+    assert_string_equal(name, "NVIDIA A100-SXM4-40GB MIG 2c.3g.20gb");
 
     assert_int_equal(nvml.nvmlDeviceGetAttributes_v2(mig, &attributes), NVML_SUCCESS);
     assert_int_equal(attributes.gpuInstanceSliceCount, 3);
