@@ -212,7 +212,8 @@ NVD_PUBLIC void nvd_driver_close(nvd_driver *driver);
  * driver_root". Zero GPUs is a success. A GPU whose UUID, minor number or
  * bus id NVML cannot give is left out and logged, and the others keep
  * their NVML index. Any other value that NVML or CUDA cannot give is
- * unknown.
+ * unknown. A GPU in MIG mode also gets its MIG devices; a driver without
+ * NVML's MIG entry points has none, which is not an error.
  * CUDA runs in a child process (fork) that discovery waits for, so that
  * the caller never loads libcuda, which cannot be unloaded.
  */
