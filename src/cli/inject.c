@@ -32,6 +32,14 @@ char **inject_argv(char *const *words, size_t word_count, char *const *args,
                    size_t arg_count, size_t at, char *const *options,
                    size_t option_count)
 {
+    return inject_argv_without(words, word_count, args, arg_count, at, options, option_count,
+                               NULL);
+}
+
+char **inject_argv_without(char *const *words, size_t word_count, char *const *args,
+                           size_t arg_count, size_t at, char *const *options,
+                           size_t option_count, const bool *drop)
+{
     char **argv = nvd_xcalloc(word_count + arg_count + option_count + 1, sizeof(*argv));
     size_t n = 0;
 
@@ -40,11 +48,13 @@ char **inject_argv(char *const *words, size_t word_count, char *const *args,
     for (size_t i = 0; i < word_count; i++)
         argv[n++] = words[i];
     for (size_t i = 0; i < at; i++)
-        argv[n++] = args[i];
+        if (!drop || !drop[i])
+            argv[n++] = args[i];
     for (size_t i = 0; i < option_count; i++)
         argv[n++] = options[i];
     for (size_t i = at; i < arg_count; i++)
-        argv[n++] = args[i];
+        if (!drop || !drop[i])
+            argv[n++] = args[i];
     argv[n] = NULL;
     return argv;
 }

@@ -6,6 +6,7 @@
 #ifndef NVD_CLI_INJECT_H
 #define NVD_CLI_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -26,5 +27,11 @@ void inject_free(char **options);
 char **inject_argv(char *const *words, size_t word_count, char *const *args,
                    size_t arg_count, size_t at, char *const *options,
                    size_t option_count);
+
+/* Like inject_argv(), but leave out each args[i] whose drop[i] is true
+ * (drop may be NULL): the --gpus options that nvidia-docker translated. */
+char **inject_argv_without(char *const *words, size_t word_count, char *const *args,
+                           size_t arg_count, size_t at, char *const *options,
+                           size_t option_count, const bool *drop);
 
 #endif /* NVD_CLI_INJECT_H */

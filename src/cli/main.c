@@ -1,8 +1,11 @@
 /*
  * main.c: nvidia-docker, the wrapper that runs docker with GPUs. For run
- * and create of a GPU image it inspects the image, requests the devices
- * and the driver volume from the local nvidia-docker-plugin, makes sure the
- * volume exists and execs docker with them added after the user's options.
+ * and create it inspects the image and decides from the image, the
+ * command line and NV_GPU whether the container gets GPUs. It then
+ * requests the devices and the driver volume from the local
+ * nvidia-docker-plugin, checks the image's requirements, makes sure the
+ * volume exists, and execs docker with them added after the user's
+ * options and without any --gpus option.
  * Every other command execs docker at once, unchanged.
  */
 #include <jansson.h>
@@ -10,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container_env.h"
 #include "docker_cmd.h"
 #include "engine.h"
+#include "gpus_flag.h"
 #include "image.h"
 #include "inject.h"
 #include "nvd.h"
@@ -60,24 +65,44 @@ static int inspect_image(struct engine *engine, const char *image, json_t **conf
     return engine_inspect_image(engine, image, config, err);
 }
 
+/* The plugin's /gpu/info/json, fetched by gpu_info() on first use. */
+struct gpu_info_cache {
+    json_t *info;
+};
+
+static json_t *gpu_info(struct gpu_info_cache *cache, nvd_error **err)
+{
+    if (!cache->info && plugin_get_gpu_info(&cache->info, err) < 0)
+        return NULL;
+    return cache->info;
+}
+
 /*
- * Ask the plugin what a container with req needs, make sure the driver
- * volume exists, and set *options to the options to insert.
+ * Ask the plugin what a container with req needs, check the image's
+ * requirements against the chosen GPUs, make sure the driver volume exists,
+ * and set *options to the options to insert.
  */
 static int gpu_options(struct engine *engine, const struct gpu_request *req,
-                       const char *dev_query, char ***options, size_t *count,
-                       nvd_error **err)
+                       const char *gpus_value, struct gpu_info_cache *cache,
+                       char ***options, size_t *count, nvd_error **err)
 {
     struct plugin_docker_cli cli;
+    cleanup_free char *dev_query = req->selection ? plugin_device_query(req->selection) : NULL;
 
-    if (req->cuda_version) {
-        cleanup_free char *driver_cuda = NULL;
-        if (plugin_get_cuda_version(&driver_cuda, err) < 0 ||
-            image_check_cuda(driver_cuda, req->cuda_version, err) < 0)
-            return -1;
-    }
-    if (plugin_get_docker_cli(dev_query, &cli, err) < 0)
+    if ((req->cuda_version || req->requirement_count > 0) && !gpu_info(cache, err))
         return -1;
+    if (plugin_get_docker_cli(dev_query, &cli, err) < 0) {
+        /* The list of valid devices is worth a request only on failure. */
+        cleanup_error nvd_error *info_err = NULL;
+        json_t *info = gpu_info(cache, &info_err);
+        if (info)
+            image_explain_selection_error(req, gpus_value, info, err);
+        return -1;
+    }
+    if (image_check_requirements(req, cache->info, cli.devices, cli.device_count, err) < 0) {
+        plugin_docker_cli_clear(&cli);
+        return -1;
+    }
 
     size_t volume_count = req->driver_volume ? cli.volume_count : 0;
     const char *driver = cli.volume_driver ? cli.volume_driver : NVD_VOLUME_DRIVER;
@@ -95,49 +120,107 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
     return 0;
 }
 
+/* Return the index of the first run/create option: after "run", or after
+ * "container run". */
+static int run_options_start(char *const *args, const struct scan_result *scan)
+{
+    int k = scan->command_index;
+
+    return strcmp(args[k], "container") == 0 ? k + 2 : k + 1;
+}
+
+/* Set *selection to the GPUs that the --gpus value requests, in NV_GPU's
+ * grammar. A count needs the number of GPUs, from the plugin. */
+static int translate_gpus_flag(const char *value, struct gpu_info_cache *cache,
+                               char **selection, nvd_error **err)
+{
+    struct gpus_flag flag;
+    size_t gpu_count = 0;
+
+    if (gpus_flag_parse(value, &flag, err) < 0)
+        return -1;
+    if (flag.kind == GPUS_COUNT && flag.count > 0) {
+        json_t *info = gpu_info(cache, err);
+        if (!info) {
+            gpus_flag_clear(&flag);
+            return -1;
+        }
+        gpu_count = json_array_size(json_object_get(info, "Devices"));
+    }
+    *selection = gpus_flag_selection(&flag, value, gpu_count, err);
+    gpus_flag_clear(&flag);
+    return *selection ? 0 : -1;
+}
+
 /*
  * Build the argv for a run or create: set *argv_out to the new command
- * line, or leave it NULL when the image gets no GPU. *options_out receives
- * the inserted strings that the new argv points to.
+ * line, or leave it NULL when docker can run the user's command line as it
+ * is. *options_out receives the inserted strings that the new argv points to.
  */
 static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, int nargs,
                           const struct scan_result *scan, char ***argv_out,
                           char ***options_out, nvd_error **err)
 {
     const char *image = args[scan->image_index];
+    int start = run_options_start(args, scan);
     struct engine engine;
     json_t *config = NULL;
-    struct gpu_request req;
-    cleanup_free char *dev_query = plugin_device_query(getenv("NV_GPU"));
+    struct container_env env = { 0 };
+    struct gpu_request req = { 0 };
+    struct gpu_info_cache cache = { 0 };
+    cleanup_free bool *drop = nvd_xcalloc((size_t)nargs + 1, sizeof(*drop));
+    cleanup_free char *nv_gpu_query = plugin_device_query(getenv("NV_GPU"));
+    cleanup_free char *gpus_selection = NULL;
+    const char *gpus_value = NULL;
     size_t option_count = 0;
     int rc = -1;
 
     engine_init(&engine, docker, args, scan);
-    if (inspect_image(&engine, image, &config, err) < 0)
+    if (gpus_flag_find(args, nargs, start, drop, &gpus_value, err) < 0)
+        goto out;
+    if (inspect_image(&engine, image, &config, err) < 0 ||
+        container_env_build(config, args, nargs, start, &env, err) < 0)
         goto out;
 
-    image_gpu_request(config, dev_query != NULL, &req);
-    if (!req.gpus) {
-        rc = 0;
+    /* A --gpus count needs the number of GPUs from the plugin, so NV_HOST
+     * is checked before that request. */
+    if (gpus_value && (plugin_check_local(getenv("NV_HOST"), err) < 0 ||
+                       translate_gpus_flag(gpus_value, &cache, &gpus_selection, err) < 0))
         goto out;
-    }
-    if (plugin_check_local(getenv("NV_HOST"), err) < 0)
-        goto out;
-    if (engine.remote) {
-        nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                      "the Docker engine at %s is on another host, and nvidia-docker gives "
-                      "GPUs only to containers of a local engine for now: run the command on "
-                      "the GPU host, with DOCKER_HOST unset or a unix:// socket",
-                      engine.address);
-        goto out;
-    }
-    if (gpu_options(&engine, &req, dev_query, options_out, &option_count, err) < 0)
+    struct gpu_choice choice = {
+        .nv_gpu = nv_gpu_query ? getenv("NV_GPU") : NULL,
+        .gpus = gpus_selection,
+        .gpus_value = gpus_value,
+    };
+    if (image_gpu_request(config, &env, &choice, &req, err) < 0)
         goto out;
 
-    *argv_out = inject_argv(docker->words, docker->count, args, (size_t)nargs,
-                            (size_t)scan->insert_index, *options_out, option_count);
+    if (req.gpus) {
+        if (plugin_check_local(getenv("NV_HOST"), err) < 0)
+            goto out;
+        if (engine.remote) {
+            nvd_error_set(err, NVD_ERR_UNSUPPORTED,
+                          "the Docker engine at %s is on another host, and nvidia-docker gives "
+                          "GPUs only to containers of a local engine for now: run the command on "
+                          "the GPU host, with DOCKER_HOST unset or a unix:// socket",
+                          engine.address);
+            goto out;
+        }
+        if (gpu_options(&engine, &req, gpus_value, &cache, options_out, &option_count, err) < 0)
+            goto out;
+    }
+
+    /* A command line with --gpus is rebuilt even for no GPU ("--gpus 0"),
+     * since docker must never see the option. */
+    if (req.gpus || gpus_value)
+        *argv_out = inject_argv_without(docker->words, docker->count, args, (size_t)nargs,
+                                        (size_t)scan->insert_index, *options_out, option_count,
+                                        drop);
     rc = 0;
 out:
+    json_decref(cache.info);
+    gpu_request_clear(&req);
+    container_env_clear(&env);
     json_decref(config);
     engine_clear(&engine);
     return rc;

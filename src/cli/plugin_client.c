@@ -235,24 +235,24 @@ int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
     return 0;
 }
 
-int plugin_get_cuda_version(char **version, nvd_error **err)
+int plugin_get_gpu_info(json_t **info, nvd_error **err)
 {
     struct http_response resp;
+    json_error_t jerr;
 
-    *version = NULL;
+    *info = NULL;
     if (plugin_get("/gpu/info/json", &resp, err) < 0)
         return -1;
-
-    json_error_t jerr;
     json_t *root = json_loadb(resp.body, resp.body_len, 0, &jerr);
     http_response_clear(&resp);
-    const char *cuda = json_string_value(json_object_get(json_object_get(root, "Version"), "CUDA"));
-    if (cuda)
-        *version = nvd_xstrdup(cuda);
-    json_decref(root);
-    if (!*version)
+    if (!json_is_object(root) || !json_is_object(json_object_get(root, "Version")) ||
+        !json_is_array(json_object_get(root, "Devices"))) {
+        json_decref(root);
         return nvd_error_set(err, NVD_ERR_INVALID,
-                             "the reply of the nvidia-docker plugin to GET /gpu/info/json "
-                             "has no Version.CUDA string");
+                             "the reply of the nvidia-docker plugin to GET /gpu/info/json is "
+                             "invalid: %s",
+                             root ? "expected an object with Version and Devices" : jerr.text);
+    }
+    *info = root;
     return 0;
 }

@@ -1,11 +1,12 @@
 /*
  * plugin_client.h: the requests nvidia-docker sends to the REST API of
  * nvidia-docker-plugin: the devices and driver volume for a container, and
- * the CUDA version of the driver.
+ * the driver's and GPUs' properties.
  */
 #ifndef NVD_CLI_PLUGIN_CLIENT_H
 #define NVD_CLI_PLUGIN_CLIENT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "nvd.h"
@@ -54,9 +55,12 @@ int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
 
 void plugin_docker_cli_clear(struct plugin_docker_cli *cli);
 
-/* Set *version to the driver's CUDA version from /gpu/info/json ("8.0"),
- * a new string. */
-int plugin_get_cuda_version(char **version, nvd_error **err);
+/*
+ * Set *info to the plugin's /gpu/info/json reply (a new reference): an
+ * object with a Version object (Driver, CUDA) and a Devices array (UUID,
+ * Path, Model, Arch, Brand, ... of each GPU, in index order).
+ */
+int plugin_get_gpu_info(json_t **info, nvd_error **err);
 
 /* Return the length of the volume name at the start of a Volumes entry,
  * the part before the first ':'. */

@@ -19,6 +19,7 @@
 #include "cuda_abi.h"
 #include "cuda_query.h"
 #include "ldcache.h"
+#include "loader_lock.h"
 #include "util.h"
 
 #define CUDA_SONAME "libcuda.so.1"
@@ -342,7 +343,10 @@ int nvd_cuda_query(const char *driver_root, const char *const *busids, size_t co
         goto fail;
     }
     pid_t parent = getpid();
+    nvd_loader_lock();
     pid_t pid = fork();
+    if (pid != 0)
+        nvd_loader_unlock();
     if (pid < 0) {
         nvd_error_sys(err, errno, "cannot start the CUDA query process");
         close(fds[0]);

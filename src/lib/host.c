@@ -44,9 +44,8 @@ static int check_root(const char *what, const char *root, nvd_error **err)
     return 0;
 }
 
-/* Read the driver version and, where the driver has it, NVML's CUDA version. */
-static int read_versions(struct nvd_nvml *nvml, struct nvd_host *host, int *nvml_cuda,
-                         nvd_error **err)
+/* Read the driver version. */
+static int read_versions(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **err)
 {
     nvmlReturn_t ret;
 
@@ -54,9 +53,6 @@ static int read_versions(struct nvd_nvml *nvml, struct nvd_host *host, int *nvml
     if (ret != NVML_SUCCESS)
         return nvd_nvml_error(nvml, ret, err, "read the driver version");
     host->driver_version[sizeof(host->driver_version) - 1] = '\0';
-
-    if (NVD_NVML_CALL(nvml, nvmlSystemGetCudaDriverVersion, nvml_cuda) != NVML_SUCCESS)
-        *nvml_cuda = 0;
     return 0;
 }
 
@@ -116,14 +112,17 @@ static void apply_cuda_report(struct nvd_nvml *nvml, struct nvd_host *host,
 
 /*
  * Read each GPU's CUDA properties and peers through libcuda, and the CUDA
- * version when NVML cannot give it (drivers before 410). Without a usable
- * libcuda these stay unknown, and the version is "0.0" as in 1.0.
+ * version when NVML (nvml_cuda) cannot give it (drivers before 410).
+ * Without a usable libcuda these stay unknown, and the version is "0.0"
+ * as in 1.0.
  */
 static void read_cuda(struct nvd_nvml *nvml, struct nvd_host *host, int nvml_cuda)
 {
     struct nvd_cuda_report report = { 0 };
     cleanup_error nvd_error *error = NULL;
     int version = nvml_cuda;
+
+    host->cuda_read = true;
 
     if (host->gpu_count > 0 || nvml_cuda <= 0) {
         cleanup_free const char **busids = nvd_xcalloc(host->gpu_count + 1, sizeof(*busids));
@@ -193,23 +192,42 @@ void nvd_driver_close(nvd_driver *driver)
     free(driver);
 }
 
-struct nvd_host *nvd_host_discover_with(nvd_driver *driver, const char *driver_root,
+struct nvd_host *nvd_host_discover_nvml(nvd_driver *driver, const char *driver_root,
                                         const char *dev_root, nvd_error **err)
 {
     struct nvd_host *host = nvd_xcalloc(1, sizeof(*host));
-    int nvml_cuda = 0;
 
     host->driver_root = nvd_xstrdup(driver_root);
     host->dev_root = nvd_xstrdup(dev_root ? dev_root : driver_root);
     if (check_root("driver root", host->driver_root, err) < 0 ||
         check_root("dev root", host->dev_root, err) < 0 ||
-        read_versions(driver->nvml, host, &nvml_cuda, err) < 0 ||
+        read_versions(driver->nvml, host, err) < 0 ||
         read_gpus(driver->nvml, host, err) < 0) {
         nvd_host_free(host);
         return NULL;
     }
-    read_cuda(driver->nvml, host, nvml_cuda);
     read_cpu_affinity(host);
+    return host;
+}
+
+void nvd_host_read_cuda(nvd_driver *driver, struct nvd_host *host)
+{
+    int nvml_cuda;
+
+    if (host->cuda_read)
+        return;
+    if (NVD_NVML_CALL(driver->nvml, nvmlSystemGetCudaDriverVersion, &nvml_cuda) != NVML_SUCCESS)
+        nvml_cuda = 0;
+    read_cuda(driver->nvml, host, nvml_cuda);
+}
+
+struct nvd_host *nvd_host_discover_with(nvd_driver *driver, const char *driver_root,
+                                        const char *dev_root, nvd_error **err)
+{
+    struct nvd_host *host = nvd_host_discover_nvml(driver, driver_root, dev_root, err);
+
+    if (host)
+        nvd_host_read_cuda(driver, host);
     return host;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader_lock.h"
 #include "nvml.h"
 #include "util.h"
 
@@ -92,7 +93,9 @@ struct nvd_nvml *nvd_nvml_open(const char *path, nvd_error **err)
      * previous driver's library while a caller still has it open.
      */
     cleanup_free char *real_path = realpath(path, NULL);
+    nvd_loader_lock();
     nvml->handle = dlopen(real_path ? real_path : path, RTLD_NOW | RTLD_LOCAL);
+    nvd_loader_unlock();
     if (!nvml->handle) {
         nvd_error_set(err, NVD_ERR_DRIVER, "could not load NVML library %s: %s", path, dlerror());
         free(nvml);
@@ -110,7 +113,9 @@ struct nvd_nvml *nvd_nvml_open(const char *path, nvd_error **err)
     return nvml;
 
 fail:
+    nvd_loader_lock();
     dlclose(nvml->handle);
+    nvd_loader_unlock();
     free(nvml->path);
     free(nvml);
     return NULL;
@@ -121,7 +126,9 @@ void nvd_nvml_close(struct nvd_nvml *nvml)
     if (!nvml)
         return;
     nvml->api.nvmlShutdown();
+    nvd_loader_lock();
     dlclose(nvml->handle);
+    nvd_loader_unlock();
     free(nvml->path);
     free(nvml);
 }

@@ -67,6 +67,8 @@ struct plugin_host *plugin_host_new(struct nvd_host *host)
     ref->host = host;
     atomic_init(&ref->refs, 1);
     pthread_mutex_init(&ref->render_lock, NULL);
+    pthread_mutex_init(&ref->cuda_lock, NULL);
+    atomic_init(&ref->cuda_done, host->cuda_read);
     return ref;
 }
 
@@ -76,6 +78,7 @@ void plugin_host_release(struct plugin_host *ref)
         for (size_t i = 0; i < sizeof(ref->rendered) / sizeof(ref->rendered[0]); i++)
             free(ref->rendered[i]);
         pthread_mutex_destroy(&ref->render_lock);
+        pthread_mutex_destroy(&ref->cuda_lock);
         nvd_host_free(ref->host);
         free(ref);
     }
@@ -166,7 +169,7 @@ static int discover_locked(struct plugin *plugin, const struct ldcache_stamp *st
         return -1;
     if (fresh)
         nvd_log("Discovering GPU devices");
-    struct nvd_host *host = nvd_host_discover_with(handle, opts->driver_root,
+    struct nvd_host *host = nvd_host_discover_nvml(handle, opts->driver_root,
                                                    flags_dev_root(opts), err);
     if (!host) {
         nvd_driver_close(handle);
@@ -245,6 +248,39 @@ struct plugin_driver *plugin_driver_acquire(struct plugin *plugin, nvd_error **e
     return ref;
 }
 
+void plugin_driver_read_cuda(struct plugin_driver *driver)
+{
+    struct plugin_host *ref = driver->host_ref;
+
+    if (atomic_load(&ref->cuda_done))
+        return;
+    pthread_mutex_lock(&ref->cuda_lock);
+    if (!atomic_load(&ref->cuda_done)) {
+        nvd_host_read_cuda(driver->driver, ref->host);
+        atomic_store(&ref->cuda_done, true);
+    }
+    pthread_mutex_unlock(&ref->cuda_lock);
+}
+
+struct plugin_host *plugin_host_acquire_cuda(struct plugin *plugin, nvd_error **err)
+{
+    struct plugin_host *ref = plugin_host_acquire(plugin, err);
+
+    if (!ref || atomic_load(&ref->cuda_done))
+        return ref;
+    plugin_host_release(ref);
+
+    /* The driver's host is the current one, discovered again if need be. */
+    struct plugin_driver *driver = plugin_driver_acquire(plugin, err);
+    if (!driver)
+        return NULL;
+    plugin_driver_read_cuda(driver);
+    ref = driver->host_ref;
+    atomic_fetch_add(&ref->refs, 1);
+    plugin_driver_release(driver);
+    return ref;
+}
+
 void plugin_driver_release(struct plugin_driver *ref)
 {
     struct plugin *plugin = ref->plugin;
@@ -268,8 +304,9 @@ void plugin_driver_reset(struct plugin *plugin)
 }
 
 /*
- * Run the idle-close thread: wait until the current driver has been
- * unused for driver_idle_ms, then close it unless a request uses it.
+ * Run the idle-close thread: read the CUDA values of a newly discovered
+ * host, wait until the current driver has been unused for driver_idle_ms,
+ * then close it unless a request uses it.
  */
 static void *idle_close_main(void *arg)
 {
@@ -280,6 +317,16 @@ static void *idle_close_main(void *arg)
         struct plugin_driver *driver = plugin->driver;
         if (!driver) {
             pthread_cond_wait(&plugin->driver_wake, &plugin->driver_lock);
+            continue;
+        }
+        if (!atomic_load(&driver->host_ref->cuda_done)) {
+            /* Read the CUDA values while NVML is open after discovery, so
+             * neither start-up nor the first request that shows them waits. */
+            driver->refs++;
+            pthread_mutex_unlock(&plugin->driver_lock);
+            plugin_driver_read_cuda(driver);
+            plugin_driver_release(driver);
+            pthread_mutex_lock(&plugin->driver_lock);
             continue;
         }
 

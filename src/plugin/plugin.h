@@ -49,6 +49,14 @@ struct plugin_host {
      */
     pthread_mutex_t render_lock;
     char *rendered[8];
+
+    /*
+     * Discovery leaves the CUDA values (a child process away) for the
+     * first request that shows them; cuda_lock serializes reading them,
+     * and cuda_done says they are in host.
+     */
+    pthread_mutex_t cuda_lock;
+    atomic_bool cuda_done;
 };
 
 /* The cached replies of a host. */
@@ -179,6 +187,15 @@ void plugin_host_release(struct plugin_host *ref);
  * or a driver change replaces the driver meanwhile.
  */
 struct plugin_driver *plugin_driver_acquire(struct plugin *plugin, nvd_error **err);
+
+/*
+ * Like plugin_host_acquire() for a request that shows CUDA values: the
+ * host returned has them, read through NVML first when they are missing.
+ */
+struct plugin_host *plugin_host_acquire_cuda(struct plugin *plugin, nvd_error **err);
+
+/* Make sure the driver's host has its CUDA values. */
+void plugin_driver_read_cuda(struct plugin_driver *driver);
 void plugin_driver_release(struct plugin_driver *ref);
 
 /*

@@ -232,7 +232,7 @@ static void reply_host_render(struct plugin *plugin, const struct request *req,
                               char *(*render)(const void *), const char *content_type)
 {
     cleanup_error nvd_error *err = NULL;
-    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    cleanup_host struct plugin_host *ref = plugin_host_acquire_cuda(plugin, &err);
 
     if (!ref) {
         reply_failure(reply, req, err);
@@ -283,6 +283,7 @@ static void reply_status_render(struct plugin *plugin, const struct request *req
         reply_failure(reply, req, err);
         return;
     }
+    plugin_driver_read_cuda(driver);
     struct nvd_gpu_status *status = nvd_status_read(driver->driver, driver->host, &err);
     if (!status) {
         reply_failure(reply, req, err);

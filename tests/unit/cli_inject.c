@@ -1,6 +1,6 @@
 /* Unit tests for what nvidia-docker adds to a command line: the plugin's
- * reply, the NV_GPU query, the image labels, the CUDA check, the argv
- * insertion and the engine address helpers. */
+ * reply, the NV_GPU query, the argv insertion and the engine address
+ * helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "engine.h"
-#include "image.h"
 #include "inject.h"
 #include "plugin_client.h"
 
@@ -73,6 +72,25 @@ static void test_inject_argv_edges(void **state)
     assert_int_equal(count, 0);
     assert_null(none[0]);
     inject_free(none);
+}
+
+/* The arguments of a translated --gpus option are left out. */
+static void test_inject_argv_without_gpus(void **state)
+{
+    (void)state;
+    const char *words[] = { "docker" };
+    const char *args[] = { "run", "--gpus", "all", "--rm", "--gpus=1", "img", "true" };
+    const bool drop[] = { false, true, true, false, true, false, false };
+    const char *options[] = { "--device=/dev/nvidia0" };
+    char **argv = inject_argv_without(V(words), 1, V(args), 7, 5, V(options), 1, drop);
+    static const char *const expected[] = {
+        "docker", "run", "--rm", "--device=/dev/nvidia0", "img", "true",
+    };
+
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        assert_string_equal(argv[i], expected[i]);
+    assert_null(argv[sizeof(expected) / sizeof(expected[0])]);
+    free(argv);
 }
 
 static void test_device_query(void **state)
@@ -170,94 +188,6 @@ static void test_plugin_remote_rejected(void **state)
     nvd_error_free(err);
 }
 
-/* Return a .Config object with the given labels (NULL-terminated pairs). */
-static json_t *config_with_labels(const char *const *pairs)
-{
-    json_t *labels = json_object();
-    for (size_t i = 0; pairs[i]; i += 2)
-        json_object_set_new(labels, pairs[i], json_string(pairs[i + 1]));
-    return json_pack("{s:o}", "Labels", labels);
-}
-
-static void test_image_request(void **state)
-{
-    (void)state;
-    struct gpu_request req;
-    json_t *config;
-
-    config = config_with_labels((const char *const[]){
-        IMAGE_LABEL_VOLUMES, "nvidia_driver", IMAGE_LABEL_CUDA, "8.0", NULL });
-    image_gpu_request(config, false, &req);
-    assert_true(req.gpus);
-    assert_true(req.driver_volume);
-    assert_string_equal(req.cuda_version, "8.0");
-    json_decref(config);
-
-    /* An unknown volume name gets devices only, as in 1.0. */
-    config = config_with_labels((const char *const[]){ IMAGE_LABEL_VOLUMES, "other", NULL });
-    image_gpu_request(config, false, &req);
-    assert_true(req.gpus);
-    assert_false(req.driver_volume);
-    assert_null(req.cuda_version);
-    json_decref(config);
-
-    config = config_with_labels((const char *const[]){
-        IMAGE_LABEL_VOLUMES, " other nvidia_driver ", IMAGE_LABEL_CUDA, " ", NULL });
-    image_gpu_request(config, false, &req);
-    assert_true(req.driver_volume);
-    assert_null(req.cuda_version);
-    json_decref(config);
-
-    /* A blank label, no label, no Labels at all: no GPU without NV_GPU. */
-    config = config_with_labels((const char *const[]){ IMAGE_LABEL_VOLUMES, "  ", NULL });
-    image_gpu_request(config, false, &req);
-    assert_false(req.gpus);
-    json_decref(config);
-
-    config = json_pack("{s:n}", "Labels");
-    image_gpu_request(config, false, &req);
-    assert_false(req.gpus);
-    image_gpu_request(config, true, &req);
-    assert_true(req.gpus);
-    assert_true(req.driver_volume);
-    json_decref(config);
-
-    image_gpu_request(NULL, false, &req);
-    assert_false(req.gpus);
-}
-
-static void test_cuda_check(void **state)
-{
-    (void)state;
-    nvd_error *err = NULL;
-
-    assert_int_equal(image_check_cuda("8.0", "8.0", NULL), 0);
-    assert_int_equal(image_check_cuda("8.0", "7.5", NULL), 0);
-    assert_int_equal(image_check_cuda("12.4", "9.2", NULL), 0);
-    assert_int_equal(image_check_cuda("10.0.130", "10.0", NULL), 0);
-    assert_int_equal(image_check_cuda("8.0", "8.0-rc", NULL), 0);
-
-    assert_int_equal(image_check_cuda("7.0", "7.5", &err), -1);
-    assert_string_equal(err->msg, "unsupported CUDA version: driver 7.0 < image 7.5");
-    nvd_error_free(err);
-    err = NULL;
-    assert_int_equal(image_check_cuda("9.2", "10.0", &err), -1);
-    nvd_error_free(err);
-    err = NULL;
-
-    static const char *const bad[] = { "8", "x.y", "8.", ".5", "" };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(image_check_cuda("8.0", bad[i], &err), -1);
-        assert_non_null(strstr(err->msg, IMAGE_LABEL_CUDA));
-        nvd_error_free(err);
-        err = NULL;
-        assert_int_equal(image_check_cuda(bad[i], "8.0", &err), -1);
-        assert_non_null(strstr(err->msg, "plugin"));
-        nvd_error_free(err);
-        err = NULL;
-    }
-}
-
 static void test_engine_hosts(void **state)
 {
     (void)state;
@@ -348,8 +278,7 @@ int main(void)
         cmocka_unit_test(test_plugin_reply),
         cmocka_unit_test(test_plugin_reply_rejected),
         cmocka_unit_test(test_plugin_remote_rejected),
-        cmocka_unit_test(test_image_request),
-        cmocka_unit_test(test_cuda_check),
+        cmocka_unit_test(test_inject_argv_without_gpus),
         cmocka_unit_test(test_engine_hosts),
         cmocka_unit_test(test_engine_init_choice),
     };

@@ -159,6 +159,37 @@ static void k80x2_info_matches_golden(void **state)
     release(&d);
 }
 
+/* NVML-only discovery leaves the CUDA values for nvd_host_read_cuda(), which
+ * then gives what full discovery gives, once. */
+static void cuda_values_can_be_read_later(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    char *root = make_root(load_profile("k80x2"));
+    nvd_error *err = NULL;
+    nvd_driver *driver = nvd_driver_open(root, &err);
+    assert_non_null(driver);
+    struct nvd_host *host = nvd_host_discover_nvml(driver, root, NULL, &err);
+    assert_non_null(host);
+
+    assert_false(host->cuda_read);
+    assert_string_equal(host->cuda_version, "");
+    assert_string_equal(host->gpus[0].arch, "");
+    assert_int_equal(host->gpus[0].peer_count, 0);
+    assert_int_equal(host->gpus[0].bar1_mib, 16384);
+
+    nvd_host_read_cuda(driver, host);
+    assert_true(host->cuda_read);
+    assert_string_equal(host->cuda_version, "8.0");
+    assert_k80_gpu(&host->gpus[0], 0, "0000:05:00.0", "0000:06:00.0");
+    assert_k80_gpu(&host->gpus[1], 1, "0000:06:00.0", "0000:05:00.0");
+    nvd_host_read_cuda(driver, host);
+    assert_int_equal(host->gpus[0].peer_count, 1);
+
+    nvd_host_free(host);
+    nvd_driver_close(driver);
+    free(root);
+}
+
 static void k80x2_status_matches_golden(void **state)
 {
     SKIP_UNLESS_ROOT();
@@ -817,6 +848,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(k80x2_info_matches_golden),
+        cmocka_unit_test(cuda_values_can_be_read_later),
         cmocka_unit_test(a100x8_mig_lists_mig_devices),
         cmocka_unit_test(mig_device_without_cap_node_is_hidden),
         cmocka_unit_test(missing_mig_functions_mean_no_mig),

@@ -186,7 +186,9 @@ struct nvd_host {
     char *driver_root;                  /* "/" or e.g. "/run/nvidia/driver" */
     char *dev_root;                     /* contains dev/nvidia*; default driver_root */
     char driver_version[NVD_VERSION_MAX];
-    char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0 */
+    char cuda_version[16];              /* "8.0"; "0.0" when neither NVML nor libcuda gives it, as 1.0;
+                                           "" until the CUDA properties are read */
+    bool cuda_read;                     /* nvd_host_read_cuda() has run */
     size_t gpu_count;
     struct nvd_gpu *gpus;
 };
@@ -221,6 +223,25 @@ NVD_PUBLIC struct nvd_host *nvd_host_discover_with(nvd_driver *driver,
                                                    const char *driver_root,
                                                    const char *dev_root,
                                                    nvd_error **err);
+
+/*
+ * Like nvd_host_discover_with(), but read only what NVML gives: the CUDA
+ * version, each GPU's CUDA properties and its peers stay unknown until
+ * nvd_host_read_cuda(). For a daemon that must serve at once and shows
+ * the CUDA values only on some requests.
+ */
+NVD_PUBLIC struct nvd_host *nvd_host_discover_nvml(nvd_driver *driver,
+                                                   const char *driver_root,
+                                                   const char *dev_root,
+                                                   nvd_error **err);
+
+/*
+ * Read the CUDA version, each GPU's CUDA properties and its peers into a
+ * host from nvd_host_discover_nvml(), through the same driver. Does
+ * nothing when they were read already. What CUDA cannot give is logged
+ * and stays unknown. Not safe against concurrent readers of those values.
+ */
+NVD_PUBLIC void nvd_host_read_cuda(nvd_driver *driver, struct nvd_host *host);
 
 /* Open the driver, discover the host and close the driver again. */
 NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
@@ -285,6 +306,44 @@ NVD_PUBLIC int nvd_select(const struct nvd_host *host, const char *spec,
                           struct nvd_selection *out, nvd_error **err);
 
 NVD_PUBLIC void nvd_selection_clear(struct nvd_selection *sel);
+
+/* ------------------------------------------------------------ requirements */
+
+/* The keys of a requirement condition, as bits. */
+enum nvd_require_key {
+    NVD_REQUIRE_CUDA = 1 << 0,     /* the driver's CUDA version */
+    NVD_REQUIRE_DRIVER = 1 << 1,   /* the driver version */
+    NVD_REQUIRE_ARCH = 1 << 2,     /* a GPU's compute capability */
+    NVD_REQUIRE_BRAND = 1 << 3,    /* a GPU's brand */
+};
+
+/*
+ * The facts that a requirement is checked against: "8.0", "375.66", "3.7",
+ * "Tesla". A NULL or empty fact is unknown, and a condition on it holds, as
+ * in libnvidia-container (arch and brand are unknown when no GPU is chosen).
+ */
+struct nvd_require_facts {
+    const char *cuda;
+    const char *driver;
+    const char *arch;
+    const char *brand;
+};
+
+/*
+ * Evaluate the requirement expression expr (the value of an
+ * NVIDIA_REQUIRE_* variable) against facts, in libnvidia-container's
+ * grammar: groups separated by blanks, any of which must hold; within a
+ * group, conditions separated by commas, all of which must hold; a
+ * condition is cuda, driver, arch or brand, an operator (= != < <= > >=)
+ * and a value. Versions compare part by part as numbers; brands compare
+ * without case, with = and != only. An expression of blanks only holds.
+ * Returns 1 when expr holds, 0 when it does not, and -1 with
+ * NVD_ERR_INVALID when expr is malformed or a fact it compares is not a
+ * version. *used_keys (when not NULL) receives the nvd_require_key bits of
+ * every condition in expr.
+ */
+NVD_PUBLIC int nvd_require_eval(const char *expr, const struct nvd_require_facts *facts,
+                                unsigned *used_keys, nvd_error **err);
 
 /* ------------------------------------------------------- docker arguments */
 
