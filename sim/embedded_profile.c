@@ -130,3 +130,24 @@ unsigned sim_list_visible_gpus(const struct sim_blob *blob, const char *dev_dir,
     }
     return count;
 }
+
+unsigned sim_list_visible_migs(const struct sim_gpu *gpu, const char *dev_dir, uint32_t *visible)
+{
+    unsigned count = 0;
+
+    if (gpu->mig_mode != SIM_MIG_ENABLED)
+        return 0;
+    for (uint32_t i = 0; i < gpu->mig_device_count && i < SIM_MAX_MIG_DEVICES; i++) {
+        const struct sim_mig_device *mig = &gpu->mig_devices[i];
+        char gi_path[4096 + 48], ci_path[4096 + 48];
+
+        snprintf(gi_path, sizeof(gi_path), "%s/nvidia-caps/nvidia-cap%u", dev_dir,
+                 (unsigned)sim_mig_gi_cap_minor(gpu->minor, mig->gpu_instance_id));
+        snprintf(ci_path, sizeof(ci_path), "%s/nvidia-caps/nvidia-cap%u", dev_dir,
+                 (unsigned)sim_mig_ci_cap_minor(gpu->minor, mig->gpu_instance_id,
+                                                mig->compute_instance_id));
+        if (node_exists(gi_path) && node_exists(ci_path))
+            visible[count++] = i;
+    }
+    return count;
+}

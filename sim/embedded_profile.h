@@ -34,4 +34,12 @@ int sim_find_dev_dir(char *out, size_t size);
 unsigned sim_list_visible_gpus(const struct sim_blob *blob, const char *dev_dir,
                                uint32_t *visible);
 
+/*
+ * Write to visible[] the indexes of gpu's MIG devices whose two capability
+ * nodes <dev_dir>/nvidia-caps/nvidia-cap<N> exist, in profile order, and
+ * return how many. visible must have room for SIM_MAX_MIG_DEVICES entries.
+ * A GPU whose MIG mode is not enabled has none.
+ */
+unsigned sim_list_visible_migs(const struct sim_gpu *gpu, const char *dev_dir, uint32_t *visible);
+
 #endif /* NVD_SIM_EMBEDDED_PROFILE_H */

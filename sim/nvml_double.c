@@ -5,7 +5,8 @@
  * null value is NVML_ERROR_NOT_SUPPORTED, and a GPU's "nvml_error" makes
  * one device function fail for that GPU. Like the real library it needs
  * nothing but glibc, and it shows only the GPUs whose device node exists
- * when NVML is first initialised.
+ * when NVML is first initialised, and of those only the MIG devices whose
+ * two capability nodes exist.
  *
  * Built with -fvisibility=hidden, and the NVML declarations are made
  * default below, so that only NVML's names are exported.
@@ -20,15 +21,22 @@
 
 #include "embedded_profile.h"
 
-/* The object an nvmlDevice_t points to: one visible GPU. */
+/*
+ * The object an nvmlDevice_t points to: one visible GPU, or one visible MIG
+ * device (mig set) of the GPU `parent`.
+ */
 struct nvmlDevice_st {
     const struct sim_gpu *gpu;
+    const struct sim_mig_device *mig;
+    struct nvmlDevice_st *parent;
 };
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned init_count;          /* nvmlInit_v2 calls not yet shut down */
 static unsigned visible_count;
 static struct nvmlDevice_st visible_devices[SIM_MAX_GPUS];
+static unsigned visible_mig_count[SIM_MAX_GPUS];
+static struct nvmlDevice_st visible_migs[SIM_MAX_GPUS][SIM_MAX_MIG_DEVICES];
 
 /* The sampling period that the encoder and decoder utilization report, in microseconds. */
 #define SAMPLING_PERIOD_US 1000000u
@@ -70,6 +78,22 @@ static nvmlReturn_t check_device(nvmlDevice_t device, const char *function)
             return injected_error(device->gpu, function);
     }
     return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+/*
+ * Check that device is a GPU or MIG device handle that this library handed
+ * out, and return the error that the profile injects into function for
+ * its GPU.
+ */
+static nvmlReturn_t check_any_device(nvmlDevice_t device, const char *function)
+{
+    if (!is_initialized())
+        return NVML_ERROR_UNINITIALIZED;
+    for (unsigned i = 0; i < visible_count; i++) {
+        if (device >= &visible_migs[i][0] && device < &visible_migs[i][visible_mig_count[i]])
+            return injected_error(device->gpu, function);
+    }
+    return check_device(device, function);
 }
 
 /* Copy value into a caller buffer of length bytes, as NVML's string getters do. */
@@ -116,8 +140,19 @@ nvmlReturn_t nvmlInit_v2(void)
             result = NVML_ERROR_DRIVER_NOT_LOADED;
         } else {
             visible_count = sim_list_visible_gpus(blob, dev_dir, visible);
-            for (unsigned i = 0; i < visible_count; i++)
-                visible_devices[i].gpu = &blob->gpus[visible[i]];
+            for (unsigned i = 0; i < visible_count; i++) {
+                const struct sim_gpu *gpu = &blob->gpus[visible[i]];
+                uint32_t migs[SIM_MAX_MIG_DEVICES];
+
+                visible_devices[i] = (struct nvmlDevice_st){ .gpu = gpu };
+                visible_mig_count[i] = sim_list_visible_migs(gpu, dev_dir, migs);
+                for (unsigned m = 0; m < visible_mig_count[i]; m++)
+                    visible_migs[i][m] = (struct nvmlDevice_st){
+                        .gpu = gpu,
+                        .mig = &gpu->mig_devices[migs[m]],
+                        .parent = &visible_devices[i],
+                    };
+            }
         }
     }
     if (result == NVML_SUCCESS)
@@ -239,15 +274,16 @@ nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *device)
     return NVML_ERROR_NOT_FOUND;
 }
 
+/* Copy the UUID of a GPU ("GPU-...") or of a MIG device ("MIG-..."). */
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int length)
 {
-    nvmlReturn_t result = check_device(device, __func__);
+    nvmlReturn_t result = check_any_device(device, __func__);
 
     if (result != NVML_SUCCESS)
         return result;
     if (!uuid)
         return NVML_ERROR_INVALID_ARGUMENT;
-    return copy_string(device->gpu->uuid, uuid, length);
+    return copy_string(device->mig ? device->mig->uuid : device->gpu->uuid, uuid, length);
 }
 
 nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int *minorNumber)
@@ -286,9 +322,10 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *pci)
     return NVML_SUCCESS;
 }
 
+/* Copy a GPU's name, or a MIG device's as NVML spells it: "<GPU name> MIG <profile>". */
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length)
 {
-    nvmlReturn_t result = check_device(device, __func__);
+    nvmlReturn_t result = check_any_device(device, __func__);
 
     if (result != NVML_SUCCESS)
         return result;
@@ -296,7 +333,12 @@ nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int len
         return NVML_ERROR_INVALID_ARGUMENT;
     if (!device->gpu->name[0])
         return NVML_ERROR_NOT_SUPPORTED;
-    return copy_string(device->gpu->name, name, length);
+    if (!device->mig)
+        return copy_string(device->gpu->name, name, length);
+
+    char mig_name[SIM_NAME_SIZE + SIM_MIG_PROFILE_SIZE + 8];
+    snprintf(mig_name, sizeof(mig_name), "%s MIG %s", device->gpu->name, device->mig->profile);
+    return copy_string(mig_name, name, length);
 }
 
 nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t device, nvmlBrandType_t *type)
@@ -516,15 +558,24 @@ nvmlReturn_t nvmlDeviceGetDecoderUtilization(nvmlDevice_t device, unsigned int *
                                     samplingPeriodUs);
 }
 
-/* Fill a memory report; NVML reports total and use together, so either null fails both. */
+/*
+ * Fill a memory report of a GPU or a MIG device; NVML reports total and
+ * use together, so either null fails both.
+ */
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory)
 {
-    nvmlReturn_t result = check_device(device, __func__);
+    nvmlReturn_t result = check_any_device(device, __func__);
 
     if (result != NVML_SUCCESS)
         return result;
     if (!memory)
         return NVML_ERROR_INVALID_ARGUMENT;
+    if (device->mig) {
+        memory->total = mib_to_bytes(device->mig->memory_mib);
+        memory->used = mib_to_bytes(device->mig->memory_used_mib);
+        memory->free = memory->total > memory->used ? memory->total - memory->used : 0;
+        return NVML_SUCCESS;
+    }
 
     const struct sim_gpu *gpu = device->gpu;
     if (gpu->memory_total_mib == SIM_UNSUPPORTED || gpu->memory_used_mib == SIM_UNSUPPORTED)
@@ -685,4 +736,138 @@ nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char *name, unsigned int
         }
     }
     return NVML_ERROR_NOT_FOUND;
+}
+
+/* ------------------------------------------------------------------ MIG */
+
+/* Report the current and pending MIG mode, which the simulator keeps equal. */
+nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int *currentMode,
+                                  unsigned int *pendingMode)
+{
+    nvmlReturn_t result = check_device(device, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!currentMode || !pendingMode)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (device->gpu->mig_mode == SIM_UNSUPPORTED)
+        return NVML_ERROR_NOT_SUPPORTED;
+    *currentMode = device->gpu->mig_mode == SIM_MIG_ENABLED ? NVML_DEVICE_MIG_ENABLE
+                                                            : NVML_DEVICE_MIG_DISABLE;
+    *pendingMode = *currentMode;
+    return NVML_SUCCESS;
+}
+
+/* Report how many MIG devices the GPU can have: 0 unless MIG is enabled, as NVML documents. */
+nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count)
+{
+    nvmlReturn_t result = check_device(device, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!count)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *count = device->gpu->mig_mode == SIM_MIG_ENABLED ? SIM_MAX_MIG_DEVICES : 0;
+    return NVML_SUCCESS;
+}
+
+/*
+ * Hand out the index-th visible MIG device of a GPU. Indexes up to the
+ * maximum count without a device give NVML_ERROR_NOT_FOUND, as NVML's do.
+ */
+nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned int index,
+                                                 nvmlDevice_t *migDevice)
+{
+    nvmlReturn_t result = check_device(device, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!migDevice || index >= SIM_MAX_MIG_DEVICES)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (device->gpu->mig_mode != SIM_MIG_ENABLED)
+        return NVML_ERROR_NOT_SUPPORTED;
+
+    unsigned gpu = (unsigned)(device - visible_devices);
+    if (index >= visible_mig_count[gpu])
+        return NVML_ERROR_NOT_FOUND;
+    *migDevice = &visible_migs[gpu][index];
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMigDevice)
+{
+    nvmlReturn_t result = check_any_device(device, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!isMigDevice)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *isMigDevice = device->mig != NULL;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t migDevice,
+                                                          nvmlDevice_t *device)
+{
+    nvmlReturn_t result = check_any_device(migDevice, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!device || !migDevice->mig)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *device = migDevice->parent;
+    return NVML_SUCCESS;
+}
+
+/*
+ * Report the GPU instance id (compute == 0) or the compute instance id of a
+ * MIG device; a GPU handle is NVML_ERROR_NOT_SUPPORTED.
+ */
+static nvmlReturn_t return_instance_id(nvmlDevice_t device, int compute, unsigned int *id,
+                                       const char *function)
+{
+    nvmlReturn_t result = check_any_device(device, function);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!id)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (!device->mig)
+        return NVML_ERROR_NOT_SUPPORTED;
+    *id = compute ? device->mig->compute_instance_id : device->mig->gpu_instance_id;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned int *id)
+{
+    return return_instance_id(device, 0, id, __func__);
+}
+
+nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, unsigned int *id)
+{
+    return return_instance_id(device, 1, id, __func__);
+}
+
+/*
+ * Report a MIG device's attributes. NVML documents the function for MIG
+ * device handles only, so a GPU handle is NVML_ERROR_NOT_SUPPORTED. The
+ * shared engine counts are not in the profile and read 0.
+ */
+nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t *attributes)
+{
+    nvmlReturn_t result = check_any_device(device, __func__);
+
+    if (result != NVML_SUCCESS)
+        return result;
+    if (!attributes)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (!device->mig)
+        return NVML_ERROR_NOT_SUPPORTED;
+    *attributes = (nvmlDeviceAttributes_t){
+        .multiprocessorCount = device->mig->multiprocessor_count,
+        .gpuInstanceSliceCount = device->mig->gpu_instance_slices,
+        .computeInstanceSliceCount = device->mig->compute_instance_slices,
+        .memorySizeMB = device->mig->memory_mib,
+    };
+    return NVML_SUCCESS;
 }

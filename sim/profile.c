@@ -580,12 +580,114 @@ static int read_status(const struct reader *r, json_t *obj, const char *path, st
     return 0;
 }
 
+/* Read one entry of gpus[i].mig.devices. */
+static int read_mig_device(const struct reader *r, json_t *obj, const char *path,
+                           struct sim_mig_device *mig)
+{
+    static const char *const known[] = {
+        "uuid", "profile", "gpu_instance_id", "compute_instance_id", "gpu_instance_slices",
+        "compute_instance_slices", "multiprocessor_count", "memory_mib", "memory_used_mib",
+    };
+
+    if (!json_is_object(obj))
+        return nvd_error_set(r->err, NVD_ERR_INVALID, "profile %s: %s: expected an object",
+                             r->file, path);
+    /* GPU instance ids go up to 14 and compute instance ids up to 7 on an A100. */
+    if (check_keys(r, obj, path, known, COUNT(known)) != 0 ||
+        read_string(r, obj, path, "uuid", sizeof(mig->uuid), false, mig->uuid) != 0 ||
+        read_string(r, obj, path, "profile", sizeof(mig->profile), false, mig->profile) != 0 ||
+        read_u32(r, obj, path, "gpu_instance_id", 14, false, &mig->gpu_instance_id) != 0 ||
+        read_u32(r, obj, path, "compute_instance_id", 7, false, &mig->compute_instance_id) != 0 ||
+        read_u32(r, obj, path, "gpu_instance_slices", 8, false, &mig->gpu_instance_slices) != 0 ||
+        read_u32(r, obj, path, "compute_instance_slices", 8, false,
+                 &mig->compute_instance_slices) != 0 ||
+        read_u32(r, obj, path, "multiprocessor_count", ANY_U32, false,
+                 &mig->multiprocessor_count) != 0 ||
+        read_u32(r, obj, path, "memory_mib", ANY_U32, false, &mig->memory_mib) != 0 ||
+        read_u32(r, obj, path, "memory_used_mib", ANY_U32, false, &mig->memory_used_mib) != 0)
+        return -1;
+    if (strncmp(mig->uuid, "MIG-", 4) != 0)
+        return field_error(r, path, "uuid", "expected a UUID starting with \"MIG-\", got \"%s\"",
+                           mig->uuid);
+    if (mig->compute_instance_slices == 0 || mig->gpu_instance_slices == 0 ||
+        mig->compute_instance_slices > mig->gpu_instance_slices)
+        return field_error(r, path, "compute_instance_slices",
+                           "expected from 1 to gpu_instance_slices (%u)",
+                           (unsigned)mig->gpu_instance_slices);
+
+    /* The name that nvidia-smi gives these slices and this memory, rounded up to GiB. */
+    char expected[SIM_MIG_PROFILE_SIZE + 32];
+    unsigned gb = (unsigned)((mig->memory_mib + 1023ull) / 1024);
+    if (mig->compute_instance_slices < mig->gpu_instance_slices)
+        snprintf(expected, sizeof(expected), "%uc.%ug.%ugb", (unsigned)mig->compute_instance_slices,
+                 (unsigned)mig->gpu_instance_slices, gb);
+    else
+        snprintf(expected, sizeof(expected), "%ug.%ugb", (unsigned)mig->gpu_instance_slices, gb);
+    if (strcmp(expected, mig->profile) != 0)
+        return field_error(r, path, "profile", "expected \"%s\" for these slices and memory, got \"%s\"",
+                           expected, mig->profile);
+    return 0;
+}
+
+/*
+ * Read gpus[i].mig, the one optional key of a GPU: missing or null for a
+ * GPU that is not MIG capable, else its mode and MIG devices in NVML order.
+ */
+static int read_mig(const struct reader *r, json_t *obj, const char *path, struct sim_gpu *gpu)
+{
+    static const char *const known[] = { "mode", "devices" };
+    json_t *mig = json_object_get(obj, "mig");
+
+    gpu->mig_mode = SIM_UNSUPPORTED;
+    if (!mig || json_is_null(mig))
+        return 0;
+    if (!json_is_object(mig))
+        return field_error(r, path, "mig", "expected an object or null");
+
+    cleanup_free char *mig_path = join_path(path, "mig");
+    json_t *mode = require_key(r, mig, mig_path, "mode");
+    json_t *devices = require_key(r, mig, mig_path, "devices");
+    if (check_keys(r, mig, mig_path, known, COUNT(known)) != 0 || !mode || !devices)
+        return -1;
+    if (json_is_string(mode) && strcmp(json_string_value(mode), "enabled") == 0)
+        gpu->mig_mode = SIM_MIG_ENABLED;
+    else if (json_is_string(mode) && strcmp(json_string_value(mode), "disabled") == 0)
+        gpu->mig_mode = SIM_MIG_DISABLED;
+    else
+        return field_error(r, mig_path, "mode", "expected \"enabled\" or \"disabled\"");
+
+    size_t max = gpu->mig_mode == SIM_MIG_ENABLED ? SIM_MAX_MIG_DEVICES : 0;
+    if (!json_is_array(devices) || json_array_size(devices) > max)
+        return field_error(r, mig_path, "devices",
+                           "expected an array of at most %zu MIG devices (none while MIG is disabled)",
+                           max);
+
+    size_t i;
+    json_t *entry;
+    json_array_foreach(devices, i, entry) {
+        cleanup_free char *entry_path = nvd_xasprintf("%s.devices[%zu]", mig_path, i);
+        struct sim_mig_device *device = &gpu->mig_devices[i];
+
+        if (read_mig_device(r, entry, entry_path, device) != 0)
+            return -1;
+        for (size_t j = 0; j < i; j++) {
+            const struct sim_mig_device *other = &gpu->mig_devices[j];
+            if (other->gpu_instance_id == device->gpu_instance_id &&
+                other->compute_instance_id == device->compute_instance_id)
+                return field_error(r, entry_path, "compute_instance_id",
+                                   "same GPU and compute instance as devices[%zu]", j);
+        }
+        gpu->mig_device_count = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
 /* Read one entry of "gpus", all but its peers. */
 static int read_gpu(const struct reader *r, json_t *obj, const char *path, struct sim_gpu *gpu)
 {
     static const char *const known[] = {
         "name", "brand", "uuid", "minor", "pci", "memory_total_mib", "power_limit_mw",
-        "max_clocks_mhz", "ecc_enabled", "cuda", "peers", "status", "nvml_error",
+        "max_clocks_mhz", "ecc_enabled", "cuda", "peers", "status", "nvml_error", "mig",
     };
 
     if (!json_is_object(obj))
@@ -604,7 +706,8 @@ static int read_gpu(const struct reader *r, json_t *obj, const char *path, struc
         read_bool(r, obj, path, "ecc_enabled", &gpu->ecc_enabled) != 0 ||
         read_cuda(r, obj, path, gpu) != 0 ||
         read_status(r, obj, path, gpu) != 0 ||
-        read_nvml_error(r, obj, path, gpu) != 0)
+        read_nvml_error(r, obj, path, gpu) != 0 ||
+        read_mig(r, obj, path, gpu) != 0)
         return -1;
 
     if (strncmp(gpu->uuid, "GPU-", 4) != 0)
@@ -692,6 +795,29 @@ static uint32_t peer_link(const struct sim_blob *blob, uint32_t a, uint32_t b)
     return SIM_UNSUPPORTED;
 }
 
+/* Check that the MIG device UUIDs of GPU g differ from those of every GPU up to g. */
+static int check_mig_uuids(const struct reader *r, const struct sim_blob *blob, uint32_t g)
+{
+    const struct sim_gpu *gpu = &blob->gpus[g];
+
+    for (uint32_t m = 0; m < gpu->mig_device_count; m++) {
+        const char *uuid = gpu->mig_devices[m].uuid;
+        for (uint32_t h = 0; h <= g; h++) {
+            const struct sim_gpu *other = &blob->gpus[h];
+            uint32_t end = h == g ? m : other->mig_device_count;
+            for (uint32_t n = 0; n < end; n++) {
+                if (strcmp(uuid, other->mig_devices[n].uuid) != 0)
+                    continue;
+                cleanup_free char *path = nvd_xasprintf("gpus[%u].mig.devices[%u]",
+                                                        (unsigned)g, (unsigned)m);
+                return field_error(r, path, "uuid", "same UUID as gpus[%u].mig.devices[%u]",
+                                   (unsigned)h, (unsigned)n);
+            }
+        }
+    }
+    return 0;
+}
+
 /* Check that GPUs are unique and that every peer link is listed on both ends alike. */
 static int check_gpus(const struct reader *r, const struct sim_blob *blob)
 {
@@ -709,6 +835,8 @@ static int check_gpus(const struct reader *r, const struct sim_blob *blob)
                 gpu->pci_device == other->pci_device)
                 return field_error(r, path, "pci.bus_id", "same bus id as gpus[%u]", (unsigned)j);
         }
+        if (check_mig_uuids(r, blob, i) != 0)
+            return -1;
         if (gpu->peer_count == SIM_UNSUPPORTED)
             continue;
         for (uint32_t k = 0; k < gpu->peer_count; k++) {

@@ -23,7 +23,7 @@
 #define SIM_BLOB_MAGIC_SIZE 24
 
 /* Raised whenever struct sim_blob changes, so old doubles are rejected. */
-#define SIM_BLOB_FORMAT 2
+#define SIM_BLOB_FORMAT 3
 
 #define SIM_MAX_GPUS 64
 #define SIM_MAX_PROCESSES 40
@@ -34,6 +34,12 @@
 #define SIM_PROCESS_NAME_SIZE 64
 #define SIM_VERSION_SIZE 32   /* driver version, NUL included */
 #define SIM_FUNCTION_NAME_SIZE 64   /* an NVML or CUDA entry point name, NUL included */
+#define SIM_MAX_MIG_DEVICES 7       /* nvmlDeviceGetMaxMigDeviceCount of an A100 or H100 */
+#define SIM_MIG_PROFILE_SIZE 16     /* "1c.3g.20gb", NUL included */
+
+/* MIG modes of a GPU (sim_gpu.mig_mode), besides SIM_UNSUPPORTED. */
+#define SIM_MIG_DISABLED 0
+#define SIM_MIG_ENABLED 1
 
 /* A numeric value that NVML reports as NVML_ERROR_NOT_SUPPORTED. */
 #define SIM_UNSUPPORTED UINT32_MAX
@@ -59,6 +65,19 @@ struct sim_process {
 struct sim_peer {
     uint32_t gpu;    /* index into sim_blob.gpus */
     uint32_t link;   /* enum sim_link, or SIM_UNSUPPORTED for no topology data */
+};
+
+/* A MIG device: one compute instance of one GPU instance of a GPU. */
+struct sim_mig_device {
+    char uuid[SIM_UUID_SIZE];                 /* "MIG-..." */
+    char profile[SIM_MIG_PROFILE_SIZE];       /* "1g.5gb", as nvidia-smi -L names it */
+    uint32_t gpu_instance_id;
+    uint32_t compute_instance_id;
+    uint32_t gpu_instance_slices;
+    uint32_t compute_instance_slices;
+    uint32_t multiprocessor_count;
+    uint32_t memory_mib;
+    uint32_t memory_used_mib;
 };
 
 /*
@@ -126,6 +145,11 @@ struct sim_gpu {
     struct sim_process processes[SIM_MAX_PROCESSES];
     uint32_t peer_count;
     struct sim_peer peers[SIM_MAX_PEERS];
+
+    /* MIG: mig_mode is SIM_UNSUPPORTED for a GPU that is not MIG capable. */
+    uint32_t mig_mode;
+    uint32_t mig_device_count;
+    struct sim_mig_device mig_devices[SIM_MAX_MIG_DEVICES];
 };
 
 /* The whole profile as one double carries it. */
@@ -144,6 +168,23 @@ struct sim_blob {
     uint32_t gpu_count;
     struct sim_gpu gpus[SIM_MAX_GPUS];
 };
+
+/*
+ * The minors of the MIG capability nodes /dev/nvidia-caps/nvidia-cap<N> that
+ * NVIDIA's driver lists in /proc/driver/nvidia-caps/mig-minors: 1 is
+ * "config", 2 "monitor", then for each GPU minor g and GPU instance id i
+ * (15 per GPU) come "gpu<g>/gi<i>/access" and "gpu<g>/gi<i>/ci<c>/access"
+ * for compute instance ids c from 0 to 7.
+ */
+static inline uint32_t sim_mig_gi_cap_minor(uint32_t gpu_minor, uint32_t gi)
+{
+    return 3 + gpu_minor * 15 * 9 + gi * 9;
+}
+
+static inline uint32_t sim_mig_ci_cap_minor(uint32_t gpu_minor, uint32_t gi, uint32_t ci)
+{
+    return sim_mig_gi_cap_minor(gpu_minor, gi) + 1 + ci;
+}
 
 _Static_assert(_Alignof(struct sim_blob) == 4,
                "struct sim_blob must hold only 4-byte members and chars");

@@ -430,6 +430,62 @@ static bool parse_gpu_node_name(const char *name, unsigned *minor)
     return true;
 }
 
+/*
+ * Make root/dev/nvidia-caps hold the MIG capability nodes of blob, and no
+ * other nvidia-cap node of nvd-sim's major: "config" and "monitor" when a
+ * GPU is MIG capable, and the GPU and compute instance nodes of each MIG
+ * device of a GPU in MIG mode.
+ */
+static int sync_mig_nodes(const char *dev, const struct sim_blob *blob, nvd_error **err)
+{
+    cleanup_free char *caps = nvd_xasprintf("%s/nvidia-caps", dev);
+    bool mig_capable = false;
+
+    for (uint32_t i = 0; i < blob->gpu_count; i++)
+        mig_capable = mig_capable || blob->gpus[i].mig_mode != SIM_UNSUPPORTED;
+
+    cleanup_dir DIR *handle = opendir(caps);
+    if (!handle && errno != ENOENT)
+        return nvd_error_sys(err, errno, "cannot list %s", caps);
+    struct dirent *entry;
+    while (handle && (entry = readdir(handle)) != NULL) {
+        struct stat st;
+        if (strncmp(entry->d_name, "nvidia-cap", 10) != 0 ||
+            fstatat(dirfd(handle), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISCHR(st.st_mode) || major(st.st_rdev) != SIM_CAPS_MAJOR)
+            continue;
+        if (unlinkat(dirfd(handle), entry->d_name, 0) != 0)
+            return nvd_error_sys(err, errno, "cannot remove %s/%s", caps, entry->d_name);
+    }
+    if (!mig_capable)
+        return 0;
+    if (make_directories(caps, err) != 0)
+        return -1;
+
+    /* nvidia-cap1 is "config" and nvidia-cap2 "monitor" in the driver's mig-minors. */
+    for (unsigned minor = 1; minor <= 2; minor++) {
+        cleanup_free char *path = nvd_xasprintf("%s/nvidia-cap%u", caps, minor);
+        if (make_char_device(path, SIM_CAPS_MAJOR, minor, err) != 0)
+            return -1;
+    }
+    for (uint32_t i = 0; i < blob->gpu_count; i++) {
+        const struct sim_gpu *gpu = &blob->gpus[i];
+        for (uint32_t m = 0; gpu->mig_mode == SIM_MIG_ENABLED && m < gpu->mig_device_count; m++) {
+            const struct sim_mig_device *mig = &gpu->mig_devices[m];
+            uint32_t minors[] = {
+                sim_mig_gi_cap_minor(gpu->minor, mig->gpu_instance_id),
+                sim_mig_ci_cap_minor(gpu->minor, mig->gpu_instance_id, mig->compute_instance_id),
+            };
+            for (size_t k = 0; k < 2; k++) {
+                cleanup_free char *path = nvd_xasprintf("%s/nvidia-cap%u", caps, (unsigned)minors[k]);
+                if (make_char_device(path, SIM_CAPS_MAJOR, minors[k], err) != 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Make root/dev hold the control nodes and one node per GPU of blob, and no other GPU node. */
 static int sync_device_nodes(const char *root, const struct sim_blob *blob, nvd_error **err)
 {
@@ -476,7 +532,7 @@ static int sync_device_nodes(const char *root, const struct sim_blob *blob, nvd_
         if (make_char_device(path, SIM_NVIDIA_MAJOR, blob->gpus[i].minor, err) != 0)
             return -1;
     }
-    return 0;
+    return sync_mig_nodes(dev, blob, err);
 }
 
 /*

@@ -15,6 +15,7 @@
 #define SIM_NVIDIA_MAJOR 195      /* nvidia<minor> and nvidiactl, as NVIDIA's */
 #define SIM_NVIDIACTL_MINOR 255
 #define SIM_UVM_MAJOR 511         /* NVIDIA's is dynamic, nvd-sim picks 511 */
+#define SIM_CAPS_MAJOR 510        /* nvidia-caps/nvidia-cap<N>: dynamic too, nvd-sim picks 510 */
 
 /*
  * Lay out the driver described by blob (blob->driver_version included) in

@@ -4,7 +4,9 @@
  * GPUs that NVML reports:
  *
  *   nvidia-smi        a short summary: versions, then one line per GPU
- *   nvidia-smi -L     "GPU <i>: <name> (UUID: <uuid>)" per GPU
+ *   nvidia-smi -L     "GPU <i>: <name> (UUID: <uuid>)" per GPU, and under a
+ *                     GPU in MIG mode "  MIG <profile>     Device <m>: (UUID: <uuid>)"
+ *                     per MIG device, spaced as published nvidia-smi -L outputs show
  *
  * Exit status: 0, 2 for a bad command line, 6 when there is no GPU, and
  * otherwise the NVML error code (9 when the driver is not loaded), capped
@@ -14,6 +16,15 @@
 #include <string.h>
 
 #include "nvml_abi.h"
+
+/*
+ * MIG entry points are weak, so that this double still starts with an NVML
+ * double whose profile removed them, as an older driver lacks them.
+ */
+#pragma weak nvmlDeviceGetMigMode
+#pragma weak nvmlDeviceGetMaxMigDeviceCount
+#pragma weak nvmlDeviceGetMigDeviceHandleByIndex
+#pragma weak nvmlDeviceGetAttributes_v2
 
 static const char usage_text[] =
     "Usage: nvidia-smi [-L | --list-gpus] [-h | --help]\n"
@@ -95,6 +106,63 @@ static int print_versions(void)
     return 0;
 }
 
+/*
+ * Write the MIG profile name that nvidia-smi shows for attributes:
+ * "<g>g.<gb>gb", with "<c>c." in front when the compute instance has fewer
+ * slices than its GPU instance. The memory is rounded up to whole GiB.
+ */
+static void format_mig_profile(const nvmlDeviceAttributes_t *attributes, char *out, size_t size)
+{
+    unsigned long long gb = (attributes->memorySizeMB + 1023) / 1024;
+
+    if (attributes->computeInstanceSliceCount < attributes->gpuInstanceSliceCount)
+        snprintf(out, size, "%uc.%ug.%llugb", attributes->computeInstanceSliceCount,
+                 attributes->gpuInstanceSliceCount, gb);
+    else
+        snprintf(out, size, "%ug.%llugb", attributes->gpuInstanceSliceCount, gb);
+}
+
+/* Print the MIG devices of a GPU in MIG mode in -L's form; a driver without MIG has none. */
+static int print_mig_devices(unsigned gpu_index)
+{
+    nvmlDevice_t device;
+    unsigned current, pending, max_count;
+    nvmlReturn_t result;
+
+    if (!nvmlDeviceGetMigMode || !nvmlDeviceGetMaxMigDeviceCount ||
+        !nvmlDeviceGetMigDeviceHandleByIndex || !nvmlDeviceGetAttributes_v2)
+        return 0;
+    if ((result = nvmlDeviceGetHandleByIndex_v2(gpu_index, &device)) != NVML_SUCCESS)
+        return fail("nvmlDeviceGetHandleByIndex", result);
+    result = nvmlDeviceGetMigMode(device, &current, &pending);
+    if (result == NVML_ERROR_NOT_SUPPORTED || (result == NVML_SUCCESS && current != NVML_DEVICE_MIG_ENABLE))
+        return 0;
+    if (result != NVML_SUCCESS)
+        return fail("nvmlDeviceGetMigMode", result);
+    if ((result = nvmlDeviceGetMaxMigDeviceCount(device, &max_count)) != NVML_SUCCESS)
+        return fail("nvmlDeviceGetMaxMigDeviceCount", result);
+
+    for (unsigned m = 0; m < max_count; m++) {
+        nvmlDevice_t mig;
+        nvmlDeviceAttributes_t attributes;
+        char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+        char profile[64];
+
+        result = nvmlDeviceGetMigDeviceHandleByIndex(device, m, &mig);
+        if (result == NVML_ERROR_NOT_FOUND)
+            continue;
+        if (result != NVML_SUCCESS)
+            return fail("nvmlDeviceGetMigDeviceHandleByIndex", result);
+        if ((result = nvmlDeviceGetAttributes_v2(mig, &attributes)) != NVML_SUCCESS)
+            return fail("nvmlDeviceGetAttributes", result);
+        if ((result = nvmlDeviceGetUUID(mig, uuid, sizeof(uuid))) != NVML_SUCCESS)
+            return fail("nvmlDeviceGetUUID", result);
+        format_mig_profile(&attributes, profile, sizeof(profile));
+        printf("  MIG %s     Device %2u: (UUID: %s)\n", profile, m, uuid);
+    }
+    return 0;
+}
+
 /* Print every GPU, as a table row or in -L's form, and return the exit status. */
 static int print_gpus(int list_form)
 {
@@ -116,9 +184,12 @@ static int print_gpus(int list_form)
 
         if ((result = read_gpu(i, &line, &failed_call)) != NVML_SUCCESS)
             return fail(failed_call, result);
-        if (list_form)
+        if (list_form) {
             printf("GPU %u: %s (UUID: %s)\n", i, line.name, line.uuid);
-        else
+            int status = print_mig_devices(i);
+            if (status != 0)
+                return status;
+        } else
             printf("%3u  %-24s %-17s %s\n", i, line.name, line.bus_id, line.uuid);
     }
     return 0;

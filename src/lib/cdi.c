@@ -125,27 +125,44 @@ static bool node_exists(const char *dev_root, const char *path)
     return stat(full, &st) == 0;
 }
 
+/* Set *slot to a copy of uuid and return 1, or log and return 0 when
+ * uuid is not a valid CDI device name. */
+static size_t add_uuid(char **slot, const char *uuid, const char *what, unsigned gpu_index)
+{
+    if (cdi_name_valid(uuid)) {
+        *slot = nvd_xstrdup(uuid);
+        return 1;
+    }
+    nvd_log("Leaving the UUID '%s' of %s %u out of the CDI spec: not a valid CDI device name",
+            uuid, what, gpu_index);
+    return 0;
+}
+
 /*
- * Return the names of host's CDI devices in spec order, each GPU's index
- * and UUID, then "all", and set *count. A UUID that is not a valid CDI
- * name is left out and logged.
+ * Return the names of host's CDI devices in spec order: each GPU's index
+ * and UUID, each of its MIG devices as "<gpu>:<mig>" and by UUID, then
+ * "all", and set *count. A UUID that is not a valid CDI name is left
+ * out and logged.
  */
 static char **device_names(const struct nvd_host *host, size_t *count)
 {
-    char **names = nvd_xcalloc(2 * host->gpu_count + 1, sizeof(*names));
+    size_t max = 1;
     size_t n = 0;
+
+    for (size_t i = 0; i < host->gpu_count; i++)
+        max += 2 + 2 * host->gpus[i].mig_count;
+    char **names = nvd_xcalloc(max, sizeof(*names));
 
     for (size_t i = 0; i < host->gpu_count; i++) {
         const struct nvd_gpu *gpu = &host->gpus[i];
 
         names[n++] = nvd_xasprintf("%u", gpu->index);
-        if (cdi_name_valid(gpu->uuid))
-            names[n++] = nvd_xstrdup(gpu->uuid);
-        else
-            nvd_log("Leaving GPU %u's UUID '%s' out of the CDI spec: not a valid CDI device name",
-                    gpu->index, gpu->uuid);
+        n += add_uuid(&names[n], gpu->uuid, "GPU", gpu->index);
+        for (size_t m = 0; m < gpu->mig_count; m++) {
+            names[n++] = nvd_xasprintf("%u:%u", gpu->index, gpu->migs[m].index);
+            n += add_uuid(&names[n], gpu->migs[m].uuid, "MIG device of GPU", gpu->index);
+        }
     }
-    /* TODO: add each MIG device's UUID and "<gpu>:<mig>" once nvd_select accepts them. */
     names[n++] = nvd_xstrdup("all");
     *count = n;
     return names;

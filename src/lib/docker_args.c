@@ -1,6 +1,8 @@
 /*
  * docker_args.c: the device nodes and driver volume that a container needs
- * for a selection of GPUs, and the --device arguments that carry them.
+ * for a selection of GPUs and MIG devices, and the --device arguments that
+ * carry them. A MIG device brings its GPU's node and the capability nodes
+ * of its GPU and compute instances; each node is listed once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,18 @@ static const struct {
     { "/dev/nvidia-uvm-tools", true },  /* UVM profiling; absent on old drivers */
 };
 
+/* Append path to args unless it is there already; it takes path over. */
+static void add_device(struct nvd_docker_args *args, char *path)
+{
+    for (size_t i = 0; i < args->device_count; i++) {
+        if (strcmp(args->devices[i], path) == 0) {
+            free(path);
+            return;
+        }
+    }
+    args->devices[args->device_count++] = path;
+}
+
 /* Check whether <dev_root><path> exists. */
 static bool node_exists(const char *dev_root, const char *path)
 {
@@ -35,7 +49,8 @@ int nvd_docker_args_collect(const struct nvd_host *host, const struct nvd_select
     struct nvd_docker_args args = { 0 };
 
     args.dev_root = nvd_xstrdup(host->dev_root);
-    args.devices = nvd_xcalloc(ncontrol + sel->count, sizeof(*args.devices));
+    /* A MIG device needs three nodes: its GPU's and two capability nodes. */
+    args.devices = nvd_xcalloc(ncontrol + 3 * sel->count, sizeof(*args.devices));
     args.volumes = nvd_xcalloc(1, sizeof(*args.volumes));
 
     if (sel->mode != NVD_SELECT_VOID) {
@@ -50,7 +65,19 @@ int nvd_docker_args_collect(const struct nvd_host *host, const struct nvd_select
                 return nvd_error_set(err, NVD_ERR_INVALID, "invalid device: index %zu", sel->gpus[i]);
             }
             const struct nvd_gpu *gpu = &host->gpus[sel->gpus[i]];
-            args.devices[args.device_count++] = nvd_xasprintf("/dev/nvidia%u", gpu->minor);
+            size_t mig = sel->migs ? sel->migs[i] : NVD_SELECT_WHOLE_GPU;
+            if (mig != NVD_SELECT_WHOLE_GPU && mig >= gpu->mig_count) {
+                nvd_docker_args_clear(&args);
+                return nvd_error_set(err, NVD_ERR_INVALID, "invalid device: GPU %u, MIG index %zu",
+                                     gpu->index, mig);
+            }
+            add_device(&args, nvd_xasprintf("/dev/nvidia%u", gpu->minor));
+            if (mig != NVD_SELECT_WHOLE_GPU) {
+                add_device(&args, nvd_xasprintf("/dev/nvidia-caps/nvidia-cap%u",
+                                                gpu->migs[mig].gi_cap_minor));
+                add_device(&args, nvd_xasprintf("/dev/nvidia-caps/nvidia-cap%u",
+                                                gpu->migs[mig].ci_cap_minor));
+            }
         }
         args.volumes[args.volume_count++] =
             nvd_xasprintf("%s_%s", NVD_VOLUME_BASE, host->driver_version);

@@ -49,6 +49,7 @@ void nvd_gpu_clear(struct nvd_gpu *gpu)
     gpu->constant_kib = NVD_UNKNOWN;
     gpu->l2_kib = NVD_UNKNOWN;
     gpu->memory_bandwidth_mbs = NVD_UNKNOWN;
+    gpu->mig_mode = -1;
 }
 
 /*

@@ -307,6 +307,35 @@ static int read_processes(const struct status_reader *r, struct nvd_gpu_status *
     return 0;
 }
 
+/*
+ * Read the memory use of each MIG device of the GPU. A MIG device that is
+ * gone, or whose index now holds another device (a MIG layout changed
+ * since discovery), reads as unknown until the next discovery.
+ */
+static void read_mig_memory(const struct status_reader *r, struct nvd_gpu_status *st)
+{
+    const struct nvd_gpu *gpu = r->gpu;
+
+    st->mig_count = gpu->mig_count;
+    if (gpu->mig_count == 0)
+        return;
+    st->mig_memory_used_mib = nvd_xcalloc(gpu->mig_count, sizeof(*st->mig_memory_used_mib));
+    for (size_t m = 0; m < gpu->mig_count; m++) {
+        char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+        nvmlDevice_t handle;
+        nvmlMemory_t memory;
+
+        st->mig_memory_used_mib[m] = NVD_UNKNOWN;
+        if (NVD_NVML_CALL(r->nvml, nvmlDeviceGetMigDeviceHandleByIndex, r->dev,
+                          gpu->migs[m].index, &handle) != NVML_SUCCESS ||
+            r->nvml->api.nvmlDeviceGetUUID(handle, uuid, sizeof(uuid)) != NVML_SUCCESS ||
+            strncmp(uuid, gpu->migs[m].uuid, sizeof(uuid)) != 0 ||
+            NVD_NVML_CALL(r->nvml, nvmlDeviceGetMemoryInfo, handle, &memory) != NVML_SUCCESS)
+            continue;
+        st->mig_memory_used_mib[m] = (long long)(memory.used >> 20);
+    }
+}
+
 /* Read the status of gpu into st. */
 static int read_status(struct nvd_nvml *nvml, const struct nvd_gpu *gpu, struct nvd_gpu_status *st,
                        nvd_error **err)
@@ -324,6 +353,7 @@ static int read_status(struct nvd_nvml *nvml, const struct nvd_gpu *gpu, struct 
         read_pci(&r, st, err) < 0 ||
         read_processes(&r, st, err) < 0)
         return -1;
+    read_mig_memory(&r, st);
     return 0;
 }
 
@@ -348,7 +378,9 @@ void nvd_status_free(struct nvd_gpu_status *status, size_t count)
 {
     if (!status)
         return;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         free(status[i].processes);
+        free(status[i].mig_memory_used_mib);
+    }
     free(status);
 }

@@ -13,6 +13,7 @@
 #include "cuda_query.h"
 #include "gpu_info.h"
 #include "ldcache.h"
+#include "mig.h"
 #include "nvml.h"
 #include "topology.h"
 #include "util.h"
@@ -82,6 +83,7 @@ static int read_gpus(struct nvd_nvml *nvml, struct nvd_host *host, nvd_error **e
             nvd_gpu_clear(gpu);
             continue;
         }
+        nvd_mig_read(nvml, gpu);
         host->gpu_count++;
     }
     return 0;
@@ -247,8 +249,10 @@ void nvd_host_free(struct nvd_host *host)
         return;
     free(host->driver_root);
     free(host->dev_root);
-    for (size_t i = 0; i < host->gpu_count; i++)
+    for (size_t i = 0; i < host->gpu_count; i++) {
         free(host->gpus[i].peers);
+        free(host->gpus[i].migs);
+    }
     free(host->gpus);
     free(host);
 }

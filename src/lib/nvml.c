@@ -40,6 +40,15 @@ static const char *const optional_symbols[] = {
     "nvmlDeviceGetPcieThroughput",              /* PCIe throughput */
     "nvmlDeviceGetComputeRunningProcesses_v3",  /* processes; newer drivers only */
     "nvmlDeviceGetComputeRunningProcesses",     /* processes on drivers without _v3 */
+    /* MIG, added in driver 450: without these a driver has no MIG devices. */
+    "nvmlDeviceGetMigMode",
+    "nvmlDeviceGetMaxMigDeviceCount",
+    "nvmlDeviceGetMigDeviceHandleByIndex",
+    "nvmlDeviceIsMigDeviceHandle",
+    "nvmlDeviceGetDeviceHandleFromMigDeviceHandle",
+    "nvmlDeviceGetGpuInstanceId",
+    "nvmlDeviceGetComputeInstanceId",
+    "nvmlDeviceGetAttributes_v2",
 };
 
 static const struct nvml_symbol nvml_symbols[] = {

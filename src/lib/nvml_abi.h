@@ -162,6 +162,26 @@ typedef enum nvmlPcieUtilCounter_enum {
     NVML_PCIE_UTIL_RX_BYTES = 1,
 } nvmlPcieUtilCounter_t;
 
+/* MIG modes that nvmlDeviceGetMigMode reports. */
+#define NVML_DEVICE_MIG_DISABLE 0x0
+#define NVML_DEVICE_MIG_ENABLE 0x1
+
+/*
+ * A device's attributes (nvmlDeviceGetAttributes_v2). For a MIG device the
+ * slice counts and memory size describe its GPU and compute instances.
+ */
+typedef struct nvmlDeviceAttributes_st {
+    unsigned int multiprocessorCount;
+    unsigned int sharedCopyEngineCount;
+    unsigned int sharedDecoderCount;
+    unsigned int sharedEncoderCount;
+    unsigned int sharedJpegCount;
+    unsigned int sharedOfaCount;
+    unsigned int gpuInstanceSliceCount;
+    unsigned int computeInstanceSliceCount;
+    unsigned long long memorySizeMB;    /* MiB */
+} nvmlDeviceAttributes_t;
+
 /* The closest common ancestor of two GPUs in the PCIe tree; spaced for future levels. */
 typedef enum nvmlGpuLevel_enum {
     NVML_TOPOLOGY_INTERNAL = 0,         /* one board, e.g. a Tesla K80 */
@@ -210,6 +230,11 @@ _Static_assert(offsetof(nvmlProcessInfo_t, gpuInstanceId) == 16,
 _Static_assert(offsetof(nvmlProcessInfo_t, computeInstanceId) == 20,
                "nvmlProcessInfo_t.computeInstanceId");
 #endif
+_Static_assert(sizeof(nvmlDeviceAttributes_t) == 40, "nvmlDeviceAttributes_t size");
+_Static_assert(offsetof(nvmlDeviceAttributes_t, gpuInstanceSliceCount) == 24,
+               "nvmlDeviceAttributes_t.gpuInstanceSliceCount");
+_Static_assert(offsetof(nvmlDeviceAttributes_t, memorySizeMB) == 32,
+               "nvmlDeviceAttributes_t.memorySizeMB");
 /* NVML passes its enums by value as C ints. */
 _Static_assert(sizeof(nvmlGpuTopologyLevel_t) == 4, "nvmlGpuTopologyLevel_t size");
 _Static_assert(sizeof(nvmlBrandType_t) == 4, "nvmlBrandType_t size");
@@ -285,7 +310,23 @@ _Static_assert(sizeof(nvmlBrandType_t) == 4, "nvmlBrandType_t size");
       (nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)) \
     X(nvmlDeviceGetComputeRunningProcesses, nvmlReturn_t,                       \
       (nvmlDevice_t device, unsigned int *infoCount,                            \
-       nvmlProcessInfo_v1_t *infos))
+       nvmlProcessInfo_v1_t *infos))                                            \
+    X(nvmlDeviceGetMigMode, nvmlReturn_t,                                       \
+      (nvmlDevice_t device, unsigned int *currentMode, unsigned int *pendingMode)) \
+    X(nvmlDeviceGetMaxMigDeviceCount, nvmlReturn_t,                             \
+      (nvmlDevice_t device, unsigned int *count))                               \
+    X(nvmlDeviceGetMigDeviceHandleByIndex, nvmlReturn_t,                        \
+      (nvmlDevice_t device, unsigned int index, nvmlDevice_t *migDevice))       \
+    X(nvmlDeviceIsMigDeviceHandle, nvmlReturn_t,                                \
+      (nvmlDevice_t device, unsigned int *isMigDevice))                         \
+    X(nvmlDeviceGetDeviceHandleFromMigDeviceHandle, nvmlReturn_t,               \
+      (nvmlDevice_t migDevice, nvmlDevice_t *device))                           \
+    X(nvmlDeviceGetGpuInstanceId, nvmlReturn_t,                                 \
+      (nvmlDevice_t device, unsigned int *id))                                  \
+    X(nvmlDeviceGetComputeInstanceId, nvmlReturn_t,                             \
+      (nvmlDevice_t device, unsigned int *id))                                  \
+    X(nvmlDeviceGetAttributes_v2, nvmlReturn_t,                                 \
+      (nvmlDevice_t device, nvmlDeviceAttributes_t *attributes))
 
 #define NVD_NVML_DECLARE(name, ret, params) ret name params;
 NVD_NVML_FUNCTIONS(NVD_NVML_DECLARE)

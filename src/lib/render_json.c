@@ -290,10 +290,47 @@ static void append_info_cuda(struct nvd_buf *b, const struct nvd_gpu *gpu)
     nvd_buf_puts(b, "}");
 }
 
+/* Open the object of gpu's i-th MIG device with its "ID" ("<gpu>:<mig>") and "UUID". */
+static void append_mig_identity(struct nvd_buf *b, const struct nvd_gpu *gpu, size_t i)
+{
+    if (i > 0)
+        nvd_buf_puts(b, ",");
+    nvd_buf_printf(b, "{\"ID\":\"%u:%u\"", gpu->index, gpu->migs[i].index);
+    json_key(b, "UUID");
+    json_append_string(b, gpu->migs[i].uuid);
+}
+
+/*
+ * Append MIG, for a GPU in MIG mode only: each MIG device with its id
+ * "<gpu>:<mig>", UUID, instance ids, profile, memory in MiB and the device
+ * nodes a container needs for it besides the control nodes.
+ */
+static void append_info_mig(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    if (gpu->mig_mode != 1)
+        return;
+    json_key(b, "MIG");
+    nvd_buf_puts(b, "[");
+    for (size_t i = 0; i < gpu->mig_count; i++) {
+        const struct nvd_mig_device *mig = &gpu->migs[i];
+        append_mig_identity(b, gpu, i);
+        nvd_buf_printf(b, ",\"GPUInstance\":%u,\"ComputeInstance\":%u", mig->gpu_instance,
+                       mig->compute_instance);
+        json_key(b, "Profile");
+        json_append_string_or_null(b, mig->profile);
+        json_key(b, "Memory");
+        json_append_int_or_null(b, mig->memory_mib);
+        nvd_buf_printf(b, ",\"Paths\":[\"/dev/nvidia%u\",\"/dev/nvidia-caps/nvidia-cap%u\","
+                          "\"/dev/nvidia-caps/nvidia-cap%u\"]}",
+                       gpu->minor, mig->gi_cap_minor, mig->ci_cap_minor);
+    }
+    nvd_buf_puts(b, "]");
+}
+
 /*
  * Append one device of /gpu/info/json: 1.0's keys in 1.0's order, then
- * the keys that nvd adds (Brand), last so that 1.0's clients still find
- * every key where they expect it.
+ * the keys that nvd adds (Brand, and MIG for a GPU in MIG mode), last so
+ * that 1.0's clients still find every key where they expect it.
  */
 static void append_gpu_info(struct nvd_buf *b, const struct nvd_gpu *gpu)
 {
@@ -303,6 +340,7 @@ static void append_gpu_info(struct nvd_buf *b, const struct nvd_gpu *gpu)
     append_info_cuda(b, gpu);
     json_key(b, "Brand");
     json_append_string_or_null(b, gpu->brand);
+    append_info_mig(b, gpu);
     nvd_buf_puts(b, "}");
 }
 
@@ -405,6 +443,23 @@ static void append_status_processes(struct nvd_buf *b, const struct nvd_gpu_stat
     nvd_buf_puts(b, "]");
 }
 
+/* Append MIG, for a GPU in MIG mode only: each MIG device's id, UUID and memory use. */
+static void append_status_mig(struct nvd_buf *b, const struct nvd_gpu *gpu,
+                              const struct nvd_gpu_status *st)
+{
+    if (gpu->mig_mode != 1)
+        return;
+    json_key(b, "MIG");
+    nvd_buf_puts(b, "[");
+    for (size_t i = 0; i < gpu->mig_count; i++) {
+        append_mig_identity(b, gpu, i);
+        nvd_buf_puts(b, ",\"Memory\":{\"GlobalUsed\":");
+        json_append_int_or_null(b, i < st->mig_count ? st->mig_memory_used_mib[i] : NVD_UNKNOWN);
+        nvd_buf_puts(b, "}}");
+    }
+    nvd_buf_puts(b, "]");
+}
+
 char *nvd_render_gpu_status_json(const struct nvd_host *host,
                                  const struct nvd_gpu_status *status)
 {
@@ -419,6 +474,7 @@ char *nvd_render_gpu_status_json(const struct nvd_host *host,
         append_status_memory(&b, st);
         append_status_clocks_pci(&b, st);
         append_status_processes(&b, st);
+        append_status_mig(&b, &host->gpus[i], st);
         nvd_buf_puts(&b, "}");
     }
     nvd_buf_puts(&b, "]}\n");

@@ -172,6 +172,51 @@ static void info_peers(struct nvd_buf *b, const struct nvd_gpu *gpu)
     }
 }
 
+/*
+ * Start the MIG device list of a GPU in MIG mode, in the style of the
+ * process list: "MIG Devices:  None" as a row, or a header over one group
+ * of rows per device. Other GPUs get nothing, so 1.0's output is kept.
+ * Returns whether devices follow.
+ */
+static bool mig_list_start(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    if (gpu->mig_mode != 1)
+        return false;
+    if (gpu->mig_count == 0) {
+        row_text(b, "  MIG Devices:", "None");
+        return false;
+    }
+    line(b, "  MIG Devices");
+    return true;
+}
+
+/* Append the first rows of a MIG device: its "<gpu>:<mig>" id and UUID. */
+static void mig_identity(struct nvd_buf *b, const struct nvd_gpu *gpu,
+                         const struct nvd_mig_device *mig)
+{
+    row_label(b, "    - ID:");
+    nvd_buf_printf(b, "%u:%u\n", gpu->index, mig->index);
+    row_text(b, "      UUID:", mig->uuid);
+}
+
+/* Append the MIG devices of a GPU in MIG mode with their static properties. */
+static void info_mig(struct nvd_buf *b, const struct nvd_gpu *gpu)
+{
+    if (!mig_list_start(b, gpu))
+        return;
+    for (size_t i = 0; i < gpu->mig_count; i++) {
+        const struct nvd_mig_device *mig = &gpu->migs[i];
+        mig_identity(b, gpu, mig);
+        row_text(b, "      Profile:", mig->profile);
+        row_quantity(b, "      GPU Instance:", mig->gpu_instance, "");
+        row_quantity(b, "      Compute Instance:", mig->compute_instance, "");
+        row_quantity(b, "      Memory:", mig->memory_mib, " MiB");
+        row_label(b, "      Paths:");
+        nvd_buf_printf(b, "/dev/nvidia%u /dev/nvidia-caps/nvidia-cap%u /dev/nvidia-caps/nvidia-cap%u\n",
+                       gpu->minor, mig->gi_cap_minor, mig->ci_cap_minor);
+    }
+}
+
 char *nvd_render_gpu_info_text(const struct nvd_host *host)
 {
     struct nvd_buf raw = {0};
@@ -185,6 +230,7 @@ char *nvd_render_gpu_info_text(const struct nvd_host *host)
         info_memory(&raw, gpu);
         info_clocks(&raw, gpu);
         info_peers(&raw, gpu);
+        info_mig(&raw, gpu);
     }
     line(&raw, "");
     return finish_layout(&raw);
@@ -264,6 +310,20 @@ static void status_processes(struct nvd_buf *b, const struct nvd_gpu_status *st)
     }
 }
 
+/* Append the memory use of each MIG device of a GPU in MIG mode, as info_mig lists them. */
+static void status_mig(struct nvd_buf *b, const struct nvd_gpu *gpu,
+                       const struct nvd_gpu_status *st)
+{
+    if (!mig_list_start(b, gpu))
+        return;
+    for (size_t i = 0; i < gpu->mig_count; i++) {
+        const struct nvd_mig_device *mig = &gpu->migs[i];
+        mig_identity(b, gpu, mig);
+        row_ratio(b, "      Memory:", i < st->mig_count ? st->mig_memory_used_mib[i] : NVD_UNKNOWN,
+                  mig->memory_mib, " MiB");
+    }
+}
+
 char *nvd_render_gpu_status_text(const struct nvd_host *host,
                                  const struct nvd_gpu_status *status)
 {
@@ -279,6 +339,7 @@ char *nvd_render_gpu_status_text(const struct nvd_host *host,
         status_pci(&raw, gpu, st);
         status_clocks(&raw, st);
         status_processes(&raw, st);
+        status_mig(&raw, gpu, st);
     }
     line(&raw, "");
     return finish_layout(&raw);

@@ -48,6 +48,48 @@ static bool has_uvm_tools(const struct nvd_host *host)
     return stat(path, &st) == 0;
 }
 
+/* Check whether a dev= value may name a MIG device: "<gpu>:<mig>" or a MIG UUID. */
+static bool may_name_mig_device(const char *dev)
+{
+    return dev && (strchr(dev, ':') || strcasestr(dev, "MIG-"));
+}
+
+/* Check whether a GPU of host can have MIG devices. */
+static bool host_has_mig(const struct nvd_host *host)
+{
+    for (size_t i = 0; i < host->gpu_count; i++)
+        if (host->gpus[i].mig_mode >= 0)
+            return true;
+    return false;
+}
+
+/*
+ * Acquire the host for a dev= selection. MIG devices come and go without a
+ * driver change. So for a selection that may name one, NVML checks that
+ * the cached MIG devices are still current, and when they are not, the
+ * host is discovered again, as after SIGHUP.
+ */
+static struct plugin_host *acquire_host_for_devices(struct plugin *plugin, const char *dev,
+                                                    nvd_error **err)
+{
+    struct plugin_host *ref = plugin_host_acquire(plugin, err);
+
+    if (!ref || !may_name_mig_device(dev) || !host_has_mig(ref->host))
+        return ref;
+    plugin_host_release(ref);
+
+    struct plugin_driver *driver = plugin_driver_acquire(plugin, err);
+    if (!driver)
+        return NULL;
+    bool current = nvd_mig_layout_current(driver->driver, driver->host);
+    plugin_driver_release(driver);
+    if (!current) {
+        nvd_log("MIG devices changed: discovering the GPUs again");
+        plugin_driver_reset(plugin);
+    }
+    return plugin_host_acquire(plugin, err);
+}
+
 /*
  * Reply with the docker arguments for the request's dev= and vol=. The
  * reply for all GPUs, the common request, comes from the host's cache,
@@ -61,7 +103,7 @@ static void reply_docker_cli(struct plugin *plugin, const struct request *req,
     cleanup_error nvd_error *err = NULL;
     cleanup_free char *dev = query_get(req->query, "dev");
     cleanup_free char *vol = query_get(req->query, "vol");
-    cleanup_host struct plugin_host *ref = plugin_host_acquire(plugin, &err);
+    cleanup_host struct plugin_host *ref = acquire_host_for_devices(plugin, dev, &err);
     char *body;
 
     if (!ref) {

@@ -705,11 +705,155 @@ static void gpu_without_cuda_keeps_nvml_values(void **state)
     release(&d);
 }
 
+/* Check one MIG device of a discovered host. */
+static void assert_mig(const struct nvd_mig_device *mig, unsigned index, unsigned gi, unsigned ci,
+                       const char *profile, long long memory_mib, unsigned gi_cap, unsigned ci_cap)
+{
+    assert_int_equal(mig->index, index);
+    assert_int_equal(mig->gpu_instance, gi);
+    assert_int_equal(mig->compute_instance, ci);
+    assert_string_equal(mig->profile, profile);
+    assert_int_equal(mig->memory_mib, memory_mib);
+    assert_int_equal(mig->gi_cap_minor, gi_cap);
+    assert_int_equal(mig->ci_cap_minor, ci_cap);
+    assert_memory_equal(mig->uuid, "MIG-", 4);
+}
+
+static void a100x8_mig_lists_mig_devices(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    struct discovered d;
+
+    discover_profile("a100x8-mig", &d);
+    assert_int_equal(d.host->gpu_count, 8);
+
+    /* GPU 0: seven 1g.5gb on GPU instances 7 to 13; minors 3 + 9 * gi and one more */
+    const struct nvd_gpu *gpu = &d.host->gpus[0];
+    assert_int_equal(gpu->mig_mode, 1);
+    assert_int_equal(gpu->mig_count, 7);
+    for (unsigned m = 0; m < 7; m++)
+        assert_mig(&gpu->migs[m], m, 7 + m, 0, "1g.5gb", 4864, 3 + 9 * (7 + m), 4 + 9 * (7 + m));
+
+    /* GPU 2 (minor 2): GPU instance 1 split into two compute instances, and GPU instance 2 */
+    gpu = &d.host->gpus[2];
+    assert_int_equal(gpu->mig_count, 3);
+    assert_mig(&gpu->migs[0], 0, 1, 0, "1c.3g.20gb", 20224, 282, 283);
+    assert_mig(&gpu->migs[1], 1, 1, 1, "2c.3g.20gb", 20224, 282, 284);
+    assert_mig(&gpu->migs[2], 2, 2, 0, "3g.20gb", 20224, 291, 292);
+    assert_string_equal(gpu->migs[2].uuid, "MIG-c6c03d06-15af-57f5-78b1-177b2d92bb35");
+
+    /* GPU 3 has MIG disabled, GPU 4 is in MIG mode without MIG devices. */
+    assert_int_equal(d.host->gpus[3].mig_mode, 0);
+    assert_int_equal(d.host->gpus[3].mig_count, 0);
+    assert_null(d.host->gpus[3].migs);
+    assert_int_equal(d.host->gpus[4].mig_mode, 1);
+    assert_int_equal(d.host->gpus[4].mig_count, 0);
+
+    struct nvd_gpu_status *status = read_status(&d);
+    assert_int_equal(status[0].mig_count, 7);
+    assert_int_equal(status[0].mig_memory_used_mib[0], 1139);
+    assert_int_equal(status[0].mig_memory_used_mib[6], 0);
+    assert_int_equal(status[3].mig_count, 0);
+    assert_null(status[3].mig_memory_used_mib);
+    nvd_status_free(status, d.host->gpu_count);
+    release(&d);
+}
+
+/* A MIG device whose capability node is missing is not visible, as to a container without it. */
+static void mig_device_without_cap_node_is_hidden(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root(load_profile("a100x8-mig"));
+    struct discovered d;
+
+    run_ok("rm %s/dev/nvidia-caps/nvidia-cap67", root);
+    discover(nvd_xstrdup(root), &d);
+    assert_int_equal(d.host->gpus[0].mig_count, 6);
+    assert_int_equal(d.host->gpus[0].migs[0].gpu_instance, 8);
+    release(&d);
+}
+
+static void missing_mig_functions_mean_no_mig(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    static const char *const no_mig[] = { "nvmlDeviceGetMigMode" };
+    static const char *const no_attributes[] = { "nvmlDeviceGetAttributes_v2" };
+    json_t *profile = load_profile("a100x8-mig");
+    struct discovered d;
+
+    remove_functions(profile, no_mig, 1);
+    discover(make_root(profile), &d);
+    for (size_t i = 0; i < d.host->gpu_count; i++) {
+        assert_int_equal(d.host->gpus[i].mig_mode, -1);
+        assert_int_equal(d.host->gpus[i].mig_count, 0);
+    }
+    release(&d);
+
+    /* Without attributes the MIG devices stay, with profile and memory unknown. */
+    profile = load_profile("a100x8-mig");
+    remove_functions(profile, no_attributes, 1);
+    discover(make_root(profile), &d);
+    assert_int_equal(d.host->gpus[1].mig_count, 3);
+    assert_string_equal(d.host->gpus[1].migs[0].profile, "");
+    assert_int_equal(d.host->gpus[1].migs[0].memory_mib, NVD_UNKNOWN);
+    assert_int_equal(d.host->gpus[1].migs[0].gi_cap_minor, 3 + 9 * (15 * 1 + 2));
+    release(&d);
+}
+
+/* An NVML error on a GPU's MIG mode keeps the GPU, without MIG devices. */
+static void mig_mode_error_keeps_gpu(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    json_t *profile = load_profile("a100x8-mig");
+    struct discovered d;
+
+    inject_nvml_error(profile, 1, "nvmlDeviceGetMigMode", NVML_ERROR_UNKNOWN);
+    discover(make_root(profile), &d);
+    assert_int_equal(d.host->gpu_count, 8);
+    assert_int_equal(d.host->gpus[1].mig_mode, -1);
+    assert_int_equal(d.host->gpus[1].mig_count, 0);
+    assert_int_equal(d.host->gpus[0].mig_count, 7);
+    release(&d);
+}
+
+/* A MIG layout that changes under a root shows on the next discovery. */
+static void mig_layout_change_shows_on_rediscovery(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root(load_profile("a100x8-mig"));
+    struct discovered d;
+
+    discover(nvd_xstrdup(root), &d);
+    assert_int_equal(d.host->gpus[0].mig_mode, 1);
+    release(&d);
+
+    json_t *profile = load_profile("a100x8-mig");
+    json_t *mig = json_object_get(profile_gpu(profile, 0), "mig");
+    json_object_set_new(mig, "mode", json_string("disabled"));
+    json_array_clear(json_object_get(mig, "devices"));
+    cleanup_free char *file = nvd_xasprintf("%s/changed-mig.json", tmp_dir);
+    assert_int_equal(json_dump_file(profile, file, JSON_INDENT(2)), 0);
+    json_decref(profile);
+    run_ok("%s/bin/nvd-sim init %s --profile %s >/dev/null", build_dir, root, file);
+
+    discover(nvd_xstrdup(root), &d);
+    assert_int_equal(d.host->gpus[0].mig_mode, 0);
+    assert_int_equal(d.host->gpus[0].mig_count, 0);
+    assert_int_equal(d.host->gpus[1].mig_count, 3);
+    release(&d);
+    run_ok("test ! -e %s/dev/nvidia-caps/nvidia-cap66", root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(k80x2_info_matches_golden),
         cmocka_unit_test(cuda_values_can_be_read_later),
+        cmocka_unit_test(a100x8_mig_lists_mig_devices),
+        cmocka_unit_test(mig_device_without_cap_node_is_hidden),
+        cmocka_unit_test(missing_mig_functions_mean_no_mig),
+        cmocka_unit_test(mig_mode_error_keeps_gpu),
+        cmocka_unit_test(mig_layout_change_shows_on_rediscovery),
         cmocka_unit_test(k80x2_status_matches_golden),
         cmocka_unit_test(na_reports_only_identity),
         cmocka_unit_test(none_has_no_gpu),

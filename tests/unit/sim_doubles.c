@@ -367,6 +367,143 @@ static void profile_rejects_unknown_function(void **state)
     run_ok("grep -q 'missing_functions.*nvmlFrobnicate' %s/bad-missing.err", tmp_dir);
 }
 
+static void nvml_reports_mig_devices(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("a100x8-mig", NULL, 0);
+    struct nvml nvml;
+    nvmlDevice_t gpu2, gpu3, gpu5, mig, parent;
+    unsigned current, pending, count, id, is_mig;
+    nvmlDeviceAttributes_t attributes;
+    nvmlMemory_t memory;
+    char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+
+    load_nvml(root, &nvml);
+    assert_int_equal(nvml.nvmlInit_v2(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(2, &gpu2), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(3, &gpu3), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(5, &gpu5), NVML_SUCCESS);
+
+    assert_int_equal(nvml.nvmlDeviceGetMigMode(gpu2, &current, &pending), NVML_SUCCESS);
+    assert_int_equal(current, NVML_DEVICE_MIG_ENABLE);
+    assert_int_equal(pending, NVML_DEVICE_MIG_ENABLE);
+    assert_int_equal(nvml.nvmlDeviceGetMigMode(gpu3, &current, &pending), NVML_SUCCESS);
+    assert_int_equal(current, NVML_DEVICE_MIG_DISABLE);
+    assert_int_equal(nvml.nvmlDeviceGetMaxMigDeviceCount(gpu2, &count), NVML_SUCCESS);
+    assert_int_equal(count, 7);
+    assert_int_equal(nvml.nvmlDeviceGetMaxMigDeviceCount(gpu3, &count), NVML_SUCCESS);
+    assert_int_equal(count, 0);
+    assert_int_equal(nvml.nvmlDeviceGetMigDeviceHandleByIndex(gpu3, 0, &mig), NVML_ERROR_NOT_SUPPORTED);
+    assert_int_equal(nvml.nvmlDeviceGetMigDeviceHandleByIndex(gpu2, 3, &mig), NVML_ERROR_NOT_FOUND);
+    assert_int_equal(nvml.nvmlDeviceGetMigDeviceHandleByIndex(gpu2, 7, &mig),
+                     NVML_ERROR_INVALID_ARGUMENT);
+
+    assert_int_equal(nvml.nvmlDeviceGetMigDeviceHandleByIndex(gpu2, 1, &mig), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceIsMigDeviceHandle(mig, &is_mig), NVML_SUCCESS);
+    assert_int_equal(is_mig, 1);
+    assert_int_equal(nvml.nvmlDeviceIsMigDeviceHandle(gpu2, &is_mig), NVML_SUCCESS);
+    assert_int_equal(is_mig, 0);
+    assert_int_equal(nvml.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(mig, &parent), NVML_SUCCESS);
+    assert_ptr_equal(parent, gpu2);
+    assert_int_equal(nvml.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(gpu2, &parent),
+                     NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(nvml.nvmlDeviceGetGpuInstanceId(mig, &id), NVML_SUCCESS);
+    assert_int_equal(id, 1);
+    assert_int_equal(nvml.nvmlDeviceGetComputeInstanceId(mig, &id), NVML_SUCCESS);
+    assert_int_equal(id, 1);
+    assert_int_equal(nvml.nvmlDeviceGetGpuInstanceId(gpu2, &id), NVML_ERROR_NOT_SUPPORTED);
+    assert_int_equal(nvml.nvmlDeviceGetUUID(mig, uuid, sizeof(uuid)), NVML_SUCCESS);
+    assert_string_equal(uuid, "MIG-084301b8-f9f5-568a-68b6-90a505330d3d");
+    char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
+    assert_int_equal(nvml.nvmlDeviceGetName(mig, name, sizeof(name)), NVML_SUCCESS);
+    assert_string_equal(name, "NVIDIA A100-SXM4-40GB MIG 2c.3g.20gb");
+
+    assert_int_equal(nvml.nvmlDeviceGetAttributes_v2(mig, &attributes), NVML_SUCCESS);
+    assert_int_equal(attributes.gpuInstanceSliceCount, 3);
+    assert_int_equal(attributes.computeInstanceSliceCount, 2);
+    assert_int_equal(attributes.multiprocessorCount, 28);
+    assert_true(attributes.memorySizeMB == 20224);
+    assert_int_equal(nvml.nvmlDeviceGetAttributes_v2(gpu2, &attributes), NVML_ERROR_NOT_SUPPORTED);
+    assert_int_equal(nvml.nvmlDeviceGetMemoryInfo(mig, &memory), NVML_SUCCESS);
+    assert_true(memory.total == 20224ULL << 20);
+
+    /* A function for GPU handles rejects a MIG handle. */
+    assert_int_equal(nvml.nvmlDeviceGetMigMode(mig, &current, &pending), NVML_ERROR_INVALID_ARGUMENT);
+
+    /* GPU 5 is MIG capable with MIG disabled; no MIG devices. */
+    assert_int_equal(nvml.nvmlDeviceGetMigMode(gpu5, &current, &pending), NVML_SUCCESS);
+    assert_int_equal(current, NVML_DEVICE_MIG_DISABLE);
+    assert_int_equal(nvml.nvmlShutdown(), NVML_SUCCESS);
+    dlclose(nvml.handle);
+
+    /* The k80x2 GPUs are not MIG capable. */
+    cleanup_free char *k80_root = make_root("k80x2", NULL, 0);
+    nvmlDevice_t k80;
+    load_nvml(k80_root, &nvml);
+    assert_int_equal(nvml.nvmlInit_v2(), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetHandleByIndex_v2(0, &k80), NVML_SUCCESS);
+    assert_int_equal(nvml.nvmlDeviceGetMigMode(k80, &current, &pending), NVML_ERROR_NOT_SUPPORTED);
+    assert_int_equal(nvml.nvmlDeviceGetMaxMigDeviceCount(k80, &count), NVML_SUCCESS);
+    assert_int_equal(count, 0);
+    assert_int_equal(nvml.nvmlShutdown(), NVML_SUCCESS);
+    dlclose(nvml.handle);
+}
+
+static void nvidia_smi_lists_mig_devices(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    cleanup_free char *root = make_root("a100x8-mig", NULL, 0);
+    cleanup_free char *out = nvd_xasprintf("%s/smi-mig.out", tmp_dir);
+
+    run_ok("LD_LIBRARY_PATH=%s/" LIB64 " %s/usr/bin/nvidia-smi -L >%s", root, root, out);
+    /* GPU 1 with its three MIG devices, as nvidia-smi -L spaces them. */
+    run_ok("printf '%%s\\n' "
+           "'GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-6da8437f-274b-81f7-82e6-14075f88b644)' "
+           "'  MIG 3g.20gb     Device  0: (UUID: MIG-db2ab470-b702-5d7a-c702-8c39dd437171)' "
+           "'  MIG 2g.10gb     Device  1: (UUID: MIG-71ddcd20-2af3-52c7-f9a0-005f59d4fb13)' "
+           "'  MIG 1g.5gb     Device  2: (UUID: MIG-67e0c17b-b19e-515e-d45a-1014ab7d5ee0)' "
+           "'GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-58efd902-da83-993a-faac-c3b4e693ac72)' "
+           ">%s.want && sed -n 9,13p %s | diff %s.want -", out, out, out);
+    run_ok("grep -c '^  MIG ' %s | grep -qx 13", out);
+    run_ok("grep -qx '  MIG 1c.3g.20gb     Device  0: (UUID: MIG-061efc01-9c76-58f2-2bc1-6c6726a9f513)' %s",
+           out);
+
+    /* A profile without MIG entry points lists GPUs only, and nvidia-smi still starts. */
+    static const char *const missing[] = { "nvmlDeviceGetMigMode", "nvmlDeviceGetAttributes_v2" };
+    cleanup_free char *old_root = make_root("a100x8-mig", missing, 2);
+    run_ok("LD_LIBRARY_PATH=%s/" LIB64 " %s/usr/bin/nvidia-smi -L >%s", old_root, old_root, out);
+    run_ok("! grep -q MIG %s && grep -c '^GPU ' %s | grep -qx 8", out, out);
+}
+
+/* Check that nvd-sim init rejects a100x8-mig edited by the sed expression edit, with message. */
+static void expect_mig_profile_error(const char *edit, const char *message)
+{
+    cleanup_free char *source = nvd_xasprintf("%s/sim/profiles/a100x8-mig.json", build_dir);
+    cleanup_free char *file = nvd_xasprintf("%s/bad-mig.json", tmp_dir);
+    cleanup_free char *root = nvd_xasprintf("%s/bad-mig", tmp_dir);
+
+    run_ok("sed '%s' %s >%s", edit, source, file);
+    run_ok("%s/bin/nvd-sim init %s --profile %s 2>%s/bad-mig.err; test $? = 1", build_dir, root,
+           file, tmp_dir);
+    run_ok("grep -q '%s' %s/bad-mig.err || { cat %s/bad-mig.err; false; }", message, tmp_dir, tmp_dir);
+}
+
+static void profile_rejects_bad_mig(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    expect_mig_profile_error("s/\"profile\": \"3g.20gb\"/\"profile\": \"3g.40gb\"/",
+                             "profile.*expected \"3g.20gb\"");
+    expect_mig_profile_error("s/MIG-db2ab470/GPU-db2ab470/", "uuid.*MIG-");
+    expect_mig_profile_error("s/MIG-71ddcd20-2af3-52c7-f9a0-005f59d4fb13/MIG-db2ab470-b702-5d7a-c702-8c39dd437171/",
+                             "same UUID as gpus\\[1\\].mig.devices\\[0\\]");
+    expect_mig_profile_error("0,/\"enabled\"/s//\"disabled\"/", "devices.*none while MIG is disabled");
+    expect_mig_profile_error("0,/\"enabled\"/s//\"on\"/", "mode.*expected");
+    expect_mig_profile_error("s/\"gpu_instance_id\": 8,/\"gpu_instance_id\": 7,/",
+                             "same GPU and compute instance");
+    expect_mig_profile_error("s/\"gpu_instance_id\": 8,/\"gpu_instance_id\": 15,/",
+                             "gpu_instance_id.*from 0 to 14");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +515,9 @@ int main(void)
         cmocka_unit_test(cuda_honours_visible_devices),
         cmocka_unit_test(missing_functions_are_not_exported),
         cmocka_unit_test(profile_rejects_unknown_function),
+        cmocka_unit_test(nvml_reports_mig_devices),
+        cmocka_unit_test(nvidia_smi_lists_mig_devices),
+        cmocka_unit_test(profile_rejects_bad_mig),
     };
 
     return cmocka_run_group_tests_name("sim_doubles", tests, sim_group_setup, sim_group_teardown);

@@ -103,6 +103,24 @@ struct nvd_peer {
     enum nvd_p2p_link link;
 };
 
+#define NVD_MIG_PROFILE_MAX 32
+
+/*
+ * A MIG device: one compute instance of one GPU instance of a GPU in MIG
+ * mode. A container that gets it needs its GPU's node /dev/nvidia<minor>
+ * and the two capability nodes /dev/nvidia-caps/nvidia-cap<N> below.
+ */
+struct nvd_mig_device {
+    unsigned index;             /* NVML's MIG device index on its GPU: m in "<gpu>:<m>" */
+    char uuid[NVD_UUID_MAX];    /* "MIG-..." */
+    unsigned gpu_instance;      /* GPU instance id */
+    unsigned compute_instance;  /* compute instance id within the GPU instance */
+    char profile[NVD_MIG_PROFILE_MAX]; /* "1g.5gb", "1c.3g.20gb"; empty when unknown */
+    long long memory_mib;       /* the GPU instance's memory */
+    unsigned gi_cap_minor;      /* capability node of the GPU instance */
+    unsigned ci_cap_minor;      /* capability node of the compute instance */
+};
+
 /*
  * One GPU as NVML and CUDA describe it: the static properties that
  * /gpu/info reports, in 1.0's units. Integers are NVD_UNKNOWN and strings
@@ -132,6 +150,9 @@ struct nvd_gpu {
     long long constant_kib;     /* constant memory */
     long long l2_kib;           /* L2 cache */
     long long memory_bandwidth_mbs; /* 2 x memory clock x bus width */
+    int mig_mode;               /* 1 MIG enabled, 0 disabled, -1 not MIG capable or unknown */
+    size_t mig_count;
+    struct nvd_mig_device *migs; /* in NVML's MIG index order; NULL when none */
 };
 
 /* One process running on a GPU. */
@@ -153,6 +174,8 @@ struct nvd_gpu_status {
     long long pcie_rx_mbs, pcie_tx_mbs;
     size_t process_count;
     struct nvd_process *processes;          /* NULL when none */
+    size_t mig_count;                       /* the GPU's nvd_gpu.mig_count */
+    long long *mig_memory_used_mib;         /* one per MIG device; NULL when none */
 };
 
 /*
@@ -191,7 +214,8 @@ NVD_PUBLIC void nvd_driver_close(nvd_driver *driver);
  * driver_root". Zero GPUs is a success. A GPU whose UUID, minor number or
  * bus id NVML cannot give is left out and logged, and the others keep
  * their NVML index. Any other value that NVML or CUDA cannot give is
- * unknown.
+ * unknown. A GPU in MIG mode also gets its MIG devices; a driver without
+ * NVML's MIG entry points has none, which is not an error.
  * CUDA runs in a child process (fork) that discovery waits for, so that
  * the caller never loads libcuda, which cannot be unloaded.
  */
@@ -227,6 +251,16 @@ NVD_PUBLIC struct nvd_host *nvd_host_discover(const char *driver_root,
 NVD_PUBLIC void nvd_host_free(struct nvd_host *host);
 
 /*
+ * Check whether NVML, through driver, still reports the MIG modes and MIG
+ * devices (index and UUID) that discovery listed in host. MIG devices are
+ * created and destroyed without a driver change, so a caller that finds
+ * them changed discovers the host again. An NVML error counts as no change.
+ * NOTE: a MIG device that discovery left out after an NVML error makes
+ * every check report a change for as long as NVML reports that device.
+ */
+NVD_PUBLIC bool nvd_mig_layout_current(nvd_driver *driver, const struct nvd_host *host);
+
+/*
  * Read the live status of every GPU of host into a new array of
  * host->gpu_count entries. Any NVML error other than "not supported" fails
  * the whole read. Release with nvd_status_free().
@@ -246,18 +280,25 @@ enum nvd_select_mode {
     NVD_SELECT_VOID,   /* nothing at all */
 };
 
+/* The nvd_selection.migs value of an entry that selects a whole GPU. */
+#define NVD_SELECT_WHOLE_GPU ((size_t)-1)
+
 struct nvd_selection {
     enum nvd_select_mode mode;
     size_t count;
     size_t *gpus;      /* indexes into host->gpus, in the order given */
+    size_t *migs;      /* per entry: index into that GPU's migs, or NVD_SELECT_WHOLE_GPU */
 };
 
 /*
  * Parse spec against host's GPUs. Pieces are separated by any character of
  * seps; empty pieces are dropped; a NULL, empty or "all" spec selects every
- * GPU ("*" too when star_is_all). A piece is an index, a full UUID, an
- * unambiguous UUID prefix, a PCI bus id, "none" or "void". Duplicates are
- * dropped. A bad piece fails with NVD_ERR_INVALID "invalid device: <piece>".
+ * GPU as a whole GPU, MIG devices not included ("*" too when star_is_all).
+ * A piece is an index, a full UUID, an unambiguous UUID prefix, a PCI bus
+ * id, a MIG device ("<gpu index>:<MIG index>", its MIG UUID or an
+ * unambiguous prefix of it, or the "MIG-GPU-<uuid>/<gi>/<ci>" form of
+ * drivers before 470), "none" or "void". Duplicates are dropped. A bad
+ * piece fails with NVD_ERR_INVALID "invalid device: <piece>".
  * Release with nvd_selection_clear().
  */
 NVD_PUBLIC int nvd_select(const struct nvd_host *host, const char *spec,
@@ -326,7 +367,9 @@ struct nvd_docker_args {
 /*
  * Collect the devices and volumes for sel on host: the control nodes that
  * exist under the dev root (nvidiactl, nvidia-uvm, nvidia-uvm-tools), then
- * each selected GPU's node, and the driver volume. NVD_SELECT_VOID gives an
+ * each selected GPU's node, for a MIG device followed by its two
+ * capability nodes /dev/nvidia-caps/nvidia-cap<N>, each node once, and the
+ * driver volume. NVD_SELECT_VOID gives an
  * empty result. Release with nvd_docker_args_clear().
  */
 NVD_PUBLIC int nvd_docker_args_collect(const struct nvd_host *host,
