@@ -260,6 +260,21 @@ out:
     return ret;
 }
 
+/*
+ * Add what to do to err when the volumes directory's file system is full
+ * (ENOSPC, or EDQUOT for a quota), whichever step of the build hit it.
+ */
+static void add_space_hint(const char *volumes_dir, nvd_error **err)
+{
+    if (!err || !*err || ((*err)->errnum != ENOSPC && (*err)->errnum != EDQUOT))
+        return;
+    char *msg = nvd_xasprintf("%s. Free space on the file system of %s, or choose a volumes "
+                              "directory (-d) with more space, then create the volume again",
+                              (*err)->msg, volumes_dir);
+    free((*err)->msg);
+    (*err)->msg = msg;
+}
+
 int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_error **err)
 {
     cleanup_free char *base = nvd_path_join(volumes_dir, NVD_VOLUME_BASE);
@@ -279,7 +294,9 @@ int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_
     else
         ret = build_volume(host, volumes_dir, final, err);
     pthread_mutex_unlock(&build_lock);
-    if (ret < 0)
+    if (ret < 0) {
         nvd_error_wrap(err, "build volume %s_%s", NVD_VOLUME_BASE, host->driver_version);
+        add_space_hint(volumes_dir, err);
+    }
     return ret;
 }
