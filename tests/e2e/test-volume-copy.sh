@@ -20,13 +20,8 @@ clean_up() {
     local status=$?
     "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true
     swap_back_plugin
-    if mountpoint -q "$mnt"; then
-        umount "$mnt" || echo "FAIL: cannot unmount $mnt" >&2
-    fi
-    if [ "$status" -ne 0 ] && [ -s "$E2E_TMP/plugin.log" ]; then
-        echo "--- log of the second plugin ---" >&2
-        cat "$E2E_TMP/plugin.log" >&2
-    fi
+    unmount_tmpfs "$mnt"
+    [ "$status" -eq 0 ] || show_plugin_logs
     exit "$status"
 }
 trap clean_up EXIT

@@ -68,9 +68,28 @@ swap_back_plugin() {
 }
 
 # volume_call ENDPOINT BODY: POST BODY to /VolumeDriver.ENDPOINT on
-# $PLUGIN_SOCK; sets OUT to the reply.
+# $VOLUME_CALL_SOCK; sets OUT to the reply.
+VOLUME_CALL_SOCK=$PLUGIN_SOCK
 volume_call() {
-    run_ok curl -s --max-time 60 --unix-socket "$PLUGIN_SOCK" \
+    run_ok curl -s --max-time 60 --unix-socket "$VOLUME_CALL_SOCK" \
         -H 'Accept: application/vnd.docker.plugins.v1.2+json' \
         -X POST -d "$2" "http://plugin/VolumeDriver.$1"
+}
+
+# Prints the logs of the second plugin, $E2E_TMP/plugin*.log, to stderr.
+show_plugin_logs() {
+    local log
+    for log in "$E2E_TMP"/plugin*.log; do
+        [ -s "$log" ] || continue
+        echo "--- $log ---" >&2
+        cat "$log" >&2
+    done
+}
+
+# unmount_tmpfs DIR: unmount the tmpfs on DIR when there is one. For an EXIT
+# trap: never fails.
+unmount_tmpfs() {
+    if mountpoint -q "$1"; then
+        umount "$1" || echo "FAIL: cannot unmount $1" >&2
+    fi
 }
