@@ -2,14 +2,22 @@
 # Volume build time of nvidia-docker-plugin against cp, and concurrent
 # Create+Mount of a new driver version.
 #
-# Usage: bench/volume.sh BUILD_DIR [RUNS]     (RUNS defaults to 7)
+# Usage: bench/volume.sh BUILD_DIR [RUNS]     (RUNS defaults to 31)
 #
-# 1. On an nvd-sim root (profile a100x8), the plugin builds
-#    nvidia_driver_<version> through VolumeDriver.Create on its Unix socket
-#    (timed by curl), RUNS times with a fresh volumes directory (-d) and a
-#    fresh plugin each time. The same tree is then copied RUNS times with
-#    `cp -al` (hard links, what the plugin does) and `cp -a` (data copies).
-#    Prints the medians and the plugin's ratio to each.
+# 1. On an nvd-sim root (profile a100x8), each run builds
+#    nvidia_driver_<version> three ways, one after the other, into new
+#    directories on the file system of /tmp: the plugin through
+#    VolumeDriver.Create on its Unix socket (a fresh plugin and -d per run,
+#    started before the clock), then `cp -al` and `cp -a` of the tree that
+#    the first run built (the same files, hard-linked or copied). Nothing is
+#    deleted until the end, so no method allocates inodes among freshly
+#    deleted ones and the others not. The page cache is warm: the root was
+#    just written. Prints the median, 10th and 90th percentiles of each and
+#    the ratios of the medians.
+#    Clocks: curl's time_total for Create (connection to reply, without
+#    curl's start-up), bash's EPOCHREALTIME around cp, which includes the
+#    start of the cp process; the median start of /bin/true, timed the same
+#    way, is printed next to it.
 # 2. The root is upgraded to a new driver version, and one curl sends 200
 #    Create and 200 Mount requests (each Mount with its own ID) for it, 200
 #    at once. Prints the successful replies, the p50 and p99 per request,
@@ -19,7 +27,7 @@ set -eu
 
 [ $# -ge 1 ] || { echo "usage: bench/volume.sh BUILD_DIR [RUNS]" >&2; exit 2; }
 BIN="$(cd "$1" && pwd)/bin"
-RUNS=${2:-7}
+RUNS=${2:-31}
 CLIENTS=200
 ACCEPT='Accept: application/vnd.docker.plugins.v1.2+json'
 for program in "$BIN/nvd-sim" "$BIN/nvidia-docker-plugin"; do
@@ -66,18 +74,27 @@ call() {
         -X POST -d "$2" -w '\n%{time_total}\n' "http://plugin/VolumeDriver.$1"
 }
 
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# now_s: seconds since the epoch, with nanoseconds.
-now_s() {
-    date +%s.%N
-}
-
 # --- 1. Build time ------------------------------------------------------------
 
-plugin_times=()
+# percentile P: the P-th percentile (nearest rank) of the numbers on stdin.
+percentile() {
+    sort -g | awk -v p="$1" '{ v[NR] = $1 }
+        END { i = int(NR * p / 100); if (i < NR * p / 100) i++; if (i < 1) i = 1; print (NR ? v[i] : 0) }'
+}
+
+# timed COMMAND...: run COMMAND and print the seconds it took, by EPOCHREALTIME.
+timed() {
+    local start=$EPOCHREALTIME end
+    "$@"
+    end=$EPOCHREALTIME
+    echo "$end - $start" | bc -l
+}
+
+TREE="$WORK/volumes-1/nvidia_driver/$VERSION"
+: >"$WORK/plugin.times"
+: >"$WORK/link.times"
+: >"$WORK/copy.times"
+: >"$WORK/true.times"
 for run in $(seq "$RUNS"); do
     start_plugin "$WORK/volumes-$run"
     reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
@@ -85,32 +102,31 @@ for run in $(seq "$RUNS"); do
         *'"Err":null'*) ;;
         *) echo "bench/volume.sh: Create failed: $reply" >&2; exit 1 ;;
     esac
-    plugin_times+=("$(printf '%s\n' "$reply" | tail -n 1)")
+    printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
     stop_plugin
+    timed cp -al "$TREE" "$WORK/link-$run" >>"$WORK/link.times"
+    timed cp -a "$TREE" "$WORK/copy-$run" >>"$WORK/copy.times"
+    timed /bin/true >>"$WORK/true.times"
 done
-TREE="$WORK/volumes-1/nvidia_driver/$VERSION"
 FILES=$(find "$TREE" | wc -l)
 
-cp_times() {
-    local flags=$1 run start end
-    for run in $(seq "$RUNS"); do
-        rm -rf "$WORK/copy"
-        sync
-        start=$(now_s)
-        cp "$flags" "$TREE" "$WORK/copy"
-        end=$(now_s)
-        echo "$end - $start" | bc -l
-    done
-    rm -rf "$WORK/copy"
+# summary NAME FILE: print the median and the 10th and 90th percentiles in ms.
+summary() {
+    printf '%-22s median %7.2f ms   p10 %7.2f ms   p90 %7.2f ms\n' "$1" \
+        "$(echo "$(percentile 50 <"$2") * 1000" | bc -l)" \
+        "$(echo "$(percentile 10 <"$2") * 1000" | bc -l)" \
+        "$(echo "$(percentile 90 <"$2") * 1000" | bc -l)"
 }
-plugin_median=$(printf '%s\n' "${plugin_times[@]}" | median)
-link_median=$(cp_times -al | median)
-copy_median=$(cp_times -a | median)
+plugin_median=$(percentile 50 <"$WORK/plugin.times")
+link_median=$(percentile 50 <"$WORK/link.times")
+copy_median=$(percentile 50 <"$WORK/copy.times")
 
-echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each"
-printf 'plugin Create (curl time_total): median %.4f s\n' "$plugin_median"
-printf 'cp -al:                          median %.4f s\n' "$link_median"
-printf 'cp -a:                           median %.4f s\n' "$copy_median"
+echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each, warm page cache"
+echo "file system of $WORK: $(stat -f -c %T "$WORK")"
+summary "plugin Create" "$WORK/plugin.times"
+summary "cp -al" "$WORK/link.times"
+summary "cp -a" "$WORK/copy.times"
+summary "start of /bin/true" "$WORK/true.times"
 printf 'plugin / cp -al: %.2f\n' "$(echo "$plugin_median / $link_median" | bc -l)"
 printf 'plugin / cp -a:  %.2f\n' "$(echo "$plugin_median / $copy_median" | bc -l)"
 
@@ -140,15 +156,14 @@ curl -s --parallel --parallel-immediate --parallel-max "$CLIENTS" \
 successes=$(grep -l '"Err":null' "$WORK/clients"/* 2>/dev/null | wc -l)
 # The server's log of closed connections is rate-limited, so this counts log lines.
 rejected=$(grep -c 'reached connection limit' "$WORK/plugin.log" || true)
-# Percentiles by the nearest-rank method, over the requests whose reply has "Err":null.
-percentile() {
-    while read -r seconds file; do
-        grep -q '"Err":null' "$file" 2>/dev/null && echo "$seconds"
-    done <"$WORK/times" | sort -g |
-        awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100); if (i < NR * p / 100) i++; print (NR ? v[i] : 0) }'
-}
-p50=$(percentile 50)
-p99=$(percentile 99)
+# The times of the requests whose reply has "Err":null.
+while read -r seconds file; do
+    if grep -q '"Err":null' "$file" 2>/dev/null; then
+        echo "$seconds"
+    fi
+done <"$WORK/times" >"$WORK/success.times"
+p50=$(percentile 50 <"$WORK/success.times")
+p99=$(percentile 99 <"$WORK/success.times")
 dirs=$(find "$WORK/volumes-concurrent/nvidia_driver" -mindepth 1 -maxdepth 1 | wc -l)
 leftovers=$(find "$WORK/volumes-concurrent" -maxdepth 1 -name '.build-*' | wc -l)
 mounts=$(grep -c '"ID"' "$WORK/volumes-concurrent/mounts.json" || true)

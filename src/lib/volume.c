@@ -149,21 +149,60 @@ static bool link_existing_symlink(const char *src_dir, const char *name, const c
     return linkat(AT_FDCWD, src, AT_FDCWD, dst, 0) == 0;
 }
 
+/* The symlinks that one build created, to hard-link where the same one is needed again. */
+struct built_symlinks {
+    size_t count;
+    char **paths;      /* in the build tree */
+    char **targets;
+};
+
+static void built_symlinks_clear(struct built_symlinks *links)
+{
+    for (size_t i = 0; i < links->count; i++) {
+        free(links->paths[i]);
+        free(links->targets[i]);
+    }
+    free(links->paths);
+    free(links->targets);
+}
+#define cleanup_built_symlinks __attribute__((cleanup(built_symlinks_clear)))
+
+/* Hard-link as path a symlink to target that this build created; false when there is none. */
+static bool link_built_symlink(const struct built_symlinks *links, const char *target,
+                               const char *path)
+{
+    for (size_t i = 0; i < links->count; i++) {
+        if (strcmp(links->targets[i], target) == 0)
+            return linkat(AT_FDCWD, links->paths[i], AT_FDCWD, path, 0) == 0;
+    }
+    return false;
+}
+
 /*
- * Create the symlink dir/name -> target unless name is target itself,
- * reusing the driver's own symlink in src_dir when it is the same.
+ * Create the symlink dir/name -> target unless name is target itself.
+ * To allocate no inode, it hard-links the driver's own symlink in src_dir
+ * when that is the same, or one with the same target that this build made
+ * already (the 32-bit and 64-bit libcuda.so, for example).
  */
-static int add_symlink(const char *dir, const char *src_dir, const char *name,
-                       const char *target, nvd_error **err)
+static int add_symlink(struct built_symlinks *links, const char *dir, const char *src_dir,
+                       const char *name, const char *target, nvd_error **err)
 {
     cleanup_free char *path = nvd_path_join(dir, name);
 
     if (strcmp(name, target) == 0)
         return 0;
-    if (link_existing_symlink(src_dir, name, target, path))
+    if (link_existing_symlink(src_dir, name, target, path) || link_built_symlink(links, target, path))
         return 0;
-    if (symlink(target, path) < 0 && errno != EEXIST)
+    if (symlink(target, path) < 0) {
+        if (errno == EEXIST)
+            return 0;
         return nvd_error_sys(err, errno, "symlink %s -> %s", path, target);
+    }
+    links->paths = nvd_xrealloc(links->paths, (links->count + 1) * sizeof(char *));
+    links->targets = nvd_xrealloc(links->targets, (links->count + 1) * sizeof(char *));
+    links->paths[links->count] = steal_pointer(&path);
+    links->targets[links->count] = nvd_xstrdup(target);
+    links->count++;
     return 0;
 }
 
@@ -171,7 +210,8 @@ static int add_symlink(const char *dir, const char *src_dir, const char *name,
  * Add the soname links of a library: <soname> -> file, plus 1.0's extras:
  * "libcuda.so" for libcuda and "libGLX_indirect.so.0" for libGLX_nvidia.
  */
-static int add_soname_links(const char *dir, const char *file, const char *basename, nvd_error **err)
+static int add_soname_links(struct built_symlinks *links, const char *dir, const char *file,
+                            const char *basename, nvd_error **err)
 {
     cleanup_free char *src_dir = nvd_xstrdup(file);
     char soname[256];
@@ -182,15 +222,15 @@ static int add_soname_links(const char *dir, const char *file, const char *basen
         return -1;
     if (!soname[0])
         return 0;
-    if (add_symlink(dir, src_dir, soname, basename, err) < 0)
+    if (add_symlink(links, dir, src_dir, soname, basename, err) < 0)
         return -1;
 
     if (strncmp(soname, "libcuda.", 8) == 0 &&
-        add_symlink(dir, src_dir, "libcuda.so", basename, err) < 0)
+        add_symlink(links, dir, src_dir, "libcuda.so", basename, err) < 0)
         return -1;
     if (strncmp(soname, "libGLX_nvidia.", 14) == 0) {
         cleanup_free char *indirect = nvd_xasprintf("libGLX_indirect.%s", soname + 14);
-        if (add_symlink(dir, src_dir, indirect, basename, err) < 0)
+        if (add_symlink(links, dir, src_dir, indirect, basename, err) < 0)
             return -1;
     }
     return 0;
@@ -200,6 +240,7 @@ static int add_soname_links(const char *dir, const char *file, const char *basen
 static int fill_volume(const struct nvd_driver_files *files, const char *root, nvd_error **err)
 {
     static const enum nvd_volume_dir dirs[] = { NVD_DIR_BIN, NVD_DIR_LIB, NVD_DIR_LIB64 };
+    cleanup_built_symlinks struct built_symlinks links = { 0 };
 
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         cleanup_free char *dir = nvd_path_join(root, nvd_volume_dir_name(dirs[i]));
@@ -214,7 +255,7 @@ static int fill_volume(const struct nvd_driver_files *files, const char *root, n
 
         if (link_or_copy(f->path, dst, err) < 0)
             return -1;
-        if (f->dir != NVD_DIR_BIN && add_soname_links(dir, f->path, basename, err) < 0)
+        if (f->dir != NVD_DIR_BIN && add_soname_links(&links, dir, f->path, basename, err) < 0)
             return -1;
     }
     return 0;
@@ -260,10 +301,7 @@ out:
     return ret;
 }
 
-/*
- * Add what to do to err when the volumes directory's file system is full
- * (ENOSPC, or EDQUOT for a quota), whichever step of the build hit it.
- */
+/* Add what to do to err when the volumes directory's file system is full (ENOSPC or EDQUOT). */
 static void add_space_hint(const char *volumes_dir, nvd_error **err)
 {
     if (!err || !*err || ((*err)->errnum != ENOSPC && (*err)->errnum != EDQUOT))
