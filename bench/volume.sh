@@ -90,45 +90,105 @@ timed() {
     echo "$end - $start" | bc -l
 }
 
-TREE="$WORK/volumes-1/nvidia_driver/$VERSION"
-: >"$WORK/plugin.times"
-: >"$WORK/link.times"
-: >"$WORK/copy.times"
-: >"$WORK/true.times"
-for run in $(seq "$RUNS"); do
-    start_plugin "$WORK/volumes-$run"
-    reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
-    case "$reply" in
+# check_created REPLY: exit unless REPLY (a reply, then its time) has "Err":null.
+check_created() {
+    case "$1" in
         *'"Err":null'*) ;;
-        *) echo "bench/volume.sh: Create failed: $reply" >&2; exit 1 ;;
+        *) echo "bench/volume.sh: Create failed: $1" >&2; exit 1 ;;
     esac
-    printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
+}
+
+# Each run writes its times to $WORK/<method>.times.
+reset_times() {
+    local method
+    for method in plugin link copy true; do
+        : >"$WORK/$method.times"
+    done
+}
+
+# a. A fresh plugin with a fresh -d per build; nothing is deleted until the
+# end, so no method allocates inodes among freshly deleted ones.
+runs_fresh() {
+    local run reply
+    reset_times
+    for run in $(seq "$RUNS"); do
+        start_plugin "$WORK/volumes-$run"
+        reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
+        check_created "$reply"
+        printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
+        stop_plugin
+        timed cp -al "$TREE" "$WORK/link-$run" >>"$WORK/link.times"
+        timed cp -a "$TREE" "$WORK/copy-$run" >>"$WORK/copy.times"
+        timed /bin/true >>"$WORK/true.times"
+    done
+}
+
+# b. One running plugin, as in use: each build replaces the previous one,
+# removed by Remove for the plugin and by rm -rf for cp, untimed.
+runs_running() {
+    local run reply
+    reset_times
+    start_plugin "$WORK/volumes-running"
+    for run in $(seq "$RUNS"); do
+        call Remove "{\"Name\":\"nvidia_driver_$VERSION\"}" >/dev/null
+        reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
+        check_created "$reply"
+        printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
+        rm -rf "$WORK/link"
+        timed cp -al "$TREE" "$WORK/link" >>"$WORK/link.times"
+        rm -rf "$WORK/copy"
+        timed cp -a "$TREE" "$WORK/copy" >>"$WORK/copy.times"
+        timed /bin/true >>"$WORK/true.times"
+    done
     stop_plugin
-    timed cp -al "$TREE" "$WORK/link-$run" >>"$WORK/link.times"
-    timed cp -a "$TREE" "$WORK/copy-$run" >>"$WORK/copy.times"
-    timed /bin/true >>"$WORK/true.times"
-done
-FILES=$(find "$TREE" | wc -l)
+}
 
 # summary NAME FILE: print the median and the 10th and 90th percentiles in ms.
 summary() {
-    printf '%-22s median %7.2f ms   p10 %7.2f ms   p90 %7.2f ms\n' "$1" \
+    printf '  %-22s median %7.2f ms   p10 %7.2f ms   p90 %7.2f ms\n' "$1" \
         "$(echo "$(percentile 50 <"$2") * 1000" | bc -l)" \
         "$(echo "$(percentile 10 <"$2") * 1000" | bc -l)" \
         "$(echo "$(percentile 90 <"$2") * 1000" | bc -l)"
 }
-plugin_median=$(percentile 50 <"$WORK/plugin.times")
-link_median=$(percentile 50 <"$WORK/link.times")
-copy_median=$(percentile 50 <"$WORK/copy.times")
 
-echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each, warm page cache"
-echo "file system of $WORK: $(stat -f -c %T "$WORK")"
-summary "plugin Create" "$WORK/plugin.times"
-summary "cp -al" "$WORK/link.times"
-summary "cp -a" "$WORK/copy.times"
-summary "start of /bin/true" "$WORK/true.times"
-printf 'plugin / cp -al: %.2f\n' "$(echo "$plugin_median / $link_median" | bc -l)"
-printf 'plugin / cp -a:  %.2f\n' "$(echo "$plugin_median / $copy_median" | bc -l)"
+# report TITLE: print the times of the last runs and the plugin's ratios.
+report() {
+    local plugin_median link_median copy_median
+    plugin_median=$(percentile 50 <"$WORK/plugin.times")
+    link_median=$(percentile 50 <"$WORK/link.times")
+    copy_median=$(percentile 50 <"$WORK/copy.times")
+    echo "$1:"
+    summary "plugin Create" "$WORK/plugin.times"
+    summary "cp -al" "$WORK/link.times"
+    summary "cp -a" "$WORK/copy.times"
+    summary "start of /bin/true" "$WORK/true.times"
+    printf '  ratio of the medians: plugin / cp -al %.2f, plugin / cp -a %.2f\n' \
+        "$(echo "$plugin_median / $link_median" | bc -l)" \
+        "$(echo "$plugin_median / $copy_median" | bc -l)"
+    # The three builds of one run follow each other, so the ratio within a
+    # run cancels much of the noise of a machine shared with other work.
+    paste "$WORK/plugin.times" "$WORK/link.times" | awk '{ print $1 / $2 }' >"$WORK/link.ratios"
+    paste "$WORK/plugin.times" "$WORK/copy.times" | awk '{ print $1 / $2 }' >"$WORK/copy.ratios"
+    printf '  median ratio per run: plugin / cp -al %.2f (p10 %.2f, p90 %.2f), plugin / cp -a %.2f (p10 %.2f, p90 %.2f)\n' \
+        "$(percentile 50 <"$WORK/link.ratios")" "$(percentile 10 <"$WORK/link.ratios")" \
+        "$(percentile 90 <"$WORK/link.ratios")" "$(percentile 50 <"$WORK/copy.ratios")" \
+        "$(percentile 10 <"$WORK/copy.ratios")" "$(percentile 90 <"$WORK/copy.ratios")"
+}
+
+# The tree that cp copies: a build of the plugin, kept aside.
+start_plugin "$WORK/volumes-tree"
+check_created "$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")"
+stop_plugin
+TREE="$WORK/volumes-tree/nvidia_driver/$VERSION"
+FILES=$(find "$TREE" | wc -l)
+
+echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each, warm page cache,"
+echo "on $(stat -f -c %T "$WORK") ($WORK), $(nproc) CPUs, load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
+runs_fresh
+report "a. a fresh plugin and -d per build, nothing deleted"
+runs_running
+report "b. one running plugin, each build replacing the previous one"
+echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 # --- 2. Concurrent Create+Mount of a new version -----------------------------
 

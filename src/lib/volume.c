@@ -149,7 +149,7 @@ static bool link_existing_symlink(const char *src_dir, const char *name, const c
     return linkat(AT_FDCWD, src, AT_FDCWD, dst, 0) == 0;
 }
 
-/* The symlinks that one build created, to hard-link where the same one is needed again. */
+/* The symlinks of one build so far, to hard-link where the same target is needed again. */
 struct built_symlinks {
     size_t count;
     char **paths;      /* in the build tree */
@@ -167,7 +167,17 @@ static void built_symlinks_clear(struct built_symlinks *links)
 }
 #define cleanup_built_symlinks __attribute__((cleanup(built_symlinks_clear)))
 
-/* Hard-link as path a symlink to target that this build created; false when there is none. */
+/* Record the symlink path (taking it) to target. */
+static void built_symlinks_add(struct built_symlinks *links, char *path, const char *target)
+{
+    links->paths = nvd_xrealloc(links->paths, (links->count + 1) * sizeof(char *));
+    links->targets = nvd_xrealloc(links->targets, (links->count + 1) * sizeof(char *));
+    links->paths[links->count] = path;
+    links->targets[links->count] = nvd_xstrdup(target);
+    links->count++;
+}
+
+/* Hard-link as path a symlink to target that this build has already; false when there is none. */
 static bool link_built_symlink(const struct built_symlinks *links, const char *target,
                                const char *path)
 {
@@ -181,28 +191,27 @@ static bool link_built_symlink(const struct built_symlinks *links, const char *t
 /*
  * Create the symlink dir/name -> target unless name is target itself.
  * To allocate no inode, it hard-links the driver's own symlink in src_dir
- * when that is the same, or one with the same target that this build made
- * already (the 32-bit and 64-bit libcuda.so, for example).
+ * when that is the same, or a symlink of this build with the same target:
+ * libcuda.so shares the inode of libcuda.so.1, and lib shares lib64's.
+ * Symlinks are text, so a shared inode resolves in each directory alike.
  */
 static int add_symlink(struct built_symlinks *links, const char *dir, const char *src_dir,
                        const char *name, const char *target, nvd_error **err)
 {
-    cleanup_free char *path = nvd_path_join(dir, name);
+    char *path = nvd_path_join(dir, name);
 
-    if (strcmp(name, target) == 0)
+    if (strcmp(name, target) == 0 || link_built_symlink(links, target, path)) {
+        free(path);
         return 0;
-    if (link_existing_symlink(src_dir, name, target, path) || link_built_symlink(links, target, path))
-        return 0;
-    if (symlink(target, path) < 0) {
-        if (errno == EEXIST)
-            return 0;
-        return nvd_error_sys(err, errno, "symlink %s -> %s", path, target);
     }
-    links->paths = nvd_xrealloc(links->paths, (links->count + 1) * sizeof(char *));
-    links->targets = nvd_xrealloc(links->targets, (links->count + 1) * sizeof(char *));
-    links->paths[links->count] = steal_pointer(&path);
-    links->targets[links->count] = nvd_xstrdup(target);
-    links->count++;
+    if (!link_existing_symlink(src_dir, name, target, path) && symlink(target, path) < 0) {
+        int saved = errno;
+        if (saved != EEXIST)
+            nvd_error_sys(err, saved, "symlink %s -> %s", path, target);
+        free(path);
+        return saved == EEXIST ? 0 : -1;
+    }
+    built_symlinks_add(links, path, target);
     return 0;
 }
 

@@ -182,7 +182,7 @@ static void check_volume(const char *vols, bool want_hard_links)
     assert_link(lib, "libGL.so.1", "libGL.so.1.7.0");
     assert_link(lib64, "libGLX_indirect.so.0", "libGLX_nvidia.so.375.66");
 
-    /* The root has no libcuda.so: the build makes one symlink and hard-links it into lib. */
+    /* libcuda.so, absent from the root, shares one symlink inode in lib and lib64. */
     cleanup_free char *cuda_link = nvd_xasprintf("%s/libcuda.so", lib64);
     cleanup_free char *cuda32_link = nvd_xasprintf("%s/libcuda.so", lib);
     struct stat link64, link32, cuda32_file;
