@@ -5,19 +5,18 @@
 # Usage: bench/volume.sh BUILD_DIR [RUNS]     (RUNS defaults to 31)
 #
 # 1. On an nvd-sim root (profile a100x8), each run builds
-#    nvidia_driver_<version> three ways, one after the other, into new
-#    directories on the file system of /tmp: the plugin through
-#    VolumeDriver.Create on its Unix socket (a fresh plugin and -d per run,
-#    started before the clock), then `cp -al` and `cp -a` of the tree that
-#    the first run built (the same files, hard-linked or copied). Nothing is
-#    deleted until the end, so no method allocates inodes among freshly
-#    deleted ones and the others not. The page cache is warm: the root was
-#    just written. Prints the median, 10th and 90th percentiles of each and
-#    the ratios of the medians.
-#    Clocks: curl's time_total for Create (connection to reply, without
-#    curl's start-up), bash's EPOCHREALTIME around cp, which includes the
-#    start of the cp process; the median start of /bin/true, timed the same
-#    way, is printed next to it.
+#    nvidia_driver_<version> three ways, one after the other, on the file
+#    system of /tmp: the plugin through VolumeDriver.Create on its Unix
+#    socket, then `cp -al` and `cp -a` of a tree that the plugin built
+#    before the runs (the same files, hard-linked or copied). RUNS runs with
+#    a fresh plugin and -d per build, nothing deleted until the end, then
+#    RUNS runs with one running plugin, each build replacing the previous
+#    one. The page cache is warm, because the root was just written. Prints
+#    the median, 10th and 90th percentiles of each method, the ratios of the
+#    medians and the median of the ratios within a run.
+#    Create is timed by curl's time_total, from the connection to the reply.
+#    cp is timed by bash's EPOCHREALTIME, so its time includes starting the
+#    cp process. The start of /bin/true, timed the same way, is printed too.
 # 2. The root is upgraded to a new driver version, and one curl sends 200
 #    Create and 200 Mount requests (each Mount with its own ID) for it, 200
 #    at once. Prints the successful replies, the p50 and p99 per request,
