@@ -192,7 +192,7 @@ static bool link_built_symlink(const struct built_symlinks *links, const char *t
  * Create the symlink dir/name -> target unless name is target itself.
  * To allocate no inode, it hard-links the driver's own symlink in src_dir
  * when that is the same, or a symlink of this build with the same target:
- * libcuda.so shares the inode of libcuda.so.1, and lib shares lib64's.
+ * libcuda.so shares the inode of libcuda.so.1, and lib and lib64 share one.
  * Symlinks are text, so a shared inode resolves in each directory alike.
  */
 static int add_symlink(struct built_symlinks *links, const char *dir, const char *src_dir,
