@@ -255,9 +255,14 @@ int volume_state_save(const char *volumes_dir, const struct volume_state *state,
     cleanup_close int fd = -1;
     size_t len = strlen(text);
 
-    if (nvd_mkdir_parents(volumes_dir, 0755, err) < 0)
-        return -1;
+    /* The directory exists after the first save, so it is created only when missing. */
     fd = mkstemp(tmp);
+    if (fd < 0 && errno == ENOENT) {
+        if (nvd_mkdir_parents(volumes_dir, 0755, err) < 0)
+            return -1;
+        memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
+        fd = mkstemp(tmp);
+    }
     if (fd < 0)
         return nvd_error_sys(err, errno, "failed to create %s to save the volume state", tmp);
     for (size_t done = 0; done < len;) {

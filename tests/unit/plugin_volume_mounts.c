@@ -306,6 +306,20 @@ static void state_file_large_round_trip(void **state)
     assert_string_equal(loaded.mounts[999].id, id);
 }
 
+static void state_file_saved_into_missing_dir(void **state)
+{
+    cleanup_volume_state struct volume_state saved = {0};
+    cleanup_volume_state struct volume_state loaded = {0};
+    cleanup_free char *dir = nvd_xasprintf("%s/missing/volumes", tmpdir);
+
+    volume_state_add_name(&saved, NEW_NAME);
+    assert_int_equal(volume_state_save(dir, &saved, NULL), 0);
+    assert_int_equal(volume_state_load(dir, &loaded, NULL), 0);
+    assert_int_equal(loaded.name_count, 1);
+    assert_string_equal(loaded.names[0], NEW_NAME);
+    run_ok("test -z \"$(ls -A '%s' | grep -v '^mounts.json$')\"", dir);
+}
+
 static void state_file_empty_loads_nothing(void **state)
 {
     cleanup_volume_state struct volume_state loaded = {0};
@@ -330,6 +344,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_file_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_large_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_empty_loads_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_file_saved_into_missing_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
