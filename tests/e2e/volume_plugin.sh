@@ -9,7 +9,7 @@
 # swap_in_plugin moves the harness's plugin socket aside (the harness's
 # plugin keeps running and keeps its PID), starts the second plugin on
 # $PLUGIN_SOCK, and swap_back_plugin stops it and moves the harness's socket
-# back. Within a test, dockerd's volume calls reach the second plugin; the
+# back. Within a test, dockerd's volume calls reach the second plugin. The
 # wrapper's REST calls still reach the harness's plugin on $PLUGIN_URL, so
 # the second plugin must serve the same driver root.
 

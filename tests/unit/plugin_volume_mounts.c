@@ -292,7 +292,7 @@ static void state_file_large_round_trip(void **state)
     cleanup_volume_state struct volume_state loaded = {0};
     char id[80];
 
-    /* About 110 KiB of JSON: more than one read of 64 KiB. */
+    /* Over 64 KiB of JSON, so the load takes more than one read. */
     for (int i = 0; i < 1000; i++) {
         snprintf(id, sizeof(id), "%064d", i);
         assert_true(volume_state_add_mount(&saved, OLD_NAME, id, "390.48"));
