@@ -2,14 +2,21 @@
 # Volume build time of nvidia-docker-plugin against cp, and concurrent
 # Create+Mount of a new driver version.
 #
-# Usage: bench/volume.sh BUILD_DIR [RUNS]     (RUNS defaults to 7)
+# Usage: bench/volume.sh BUILD_DIR [RUNS]     (RUNS defaults to 31)
 #
-# 1. On an nvd-sim root (profile a100x8), the plugin builds
-#    nvidia_driver_<version> through VolumeDriver.Create on its Unix socket
-#    (timed by curl), RUNS times with a fresh volumes directory (-d) and a
-#    fresh plugin each time. The same tree is then copied RUNS times with
-#    `cp -al` (hard links, what the plugin does) and `cp -a` (data copies).
-#    Prints the medians and the plugin's ratio to each.
+# 1. On an nvd-sim root (profile a100x8), each run builds
+#    nvidia_driver_<version> three ways, one after the other, on the file
+#    system of /tmp: the plugin through VolumeDriver.Create on its Unix
+#    socket, then `cp -al` and `cp -a` of a tree that the plugin built
+#    before the runs (the same files, hard-linked or copied). RUNS runs with
+#    a fresh plugin and -d per build, nothing deleted until the end, then
+#    RUNS runs with one running plugin, each build replacing the previous
+#    one. The page cache is warm, because the root was just written. Prints
+#    the median, 10th and 90th percentiles of each method, the ratios of the
+#    medians and the median of the ratios within a run.
+#    Create is timed by curl's time_total, from the connection to the reply.
+#    cp is timed by bash's EPOCHREALTIME, so its time includes starting the
+#    cp process. The start of /bin/true, timed the same way, is printed too.
 # 2. The root is upgraded to a new driver version, and one curl sends 200
 #    Create and 200 Mount requests (each Mount with its own ID) for it, 200
 #    at once. Prints the successful replies, the p50 and p99 per request,
@@ -19,7 +26,7 @@ set -eu
 
 [ $# -ge 1 ] || { echo "usage: bench/volume.sh BUILD_DIR [RUNS]" >&2; exit 2; }
 BIN="$(cd "$1" && pwd)/bin"
-RUNS=${2:-7}
+RUNS=${2:-31}
 CLIENTS=200
 ACCEPT='Accept: application/vnd.docker.plugins.v1.2+json'
 for program in "$BIN/nvd-sim" "$BIN/nvidia-docker-plugin"; do
@@ -66,53 +73,121 @@ call() {
         -X POST -d "$2" -w '\n%{time_total}\n' "http://plugin/VolumeDriver.$1"
 }
 
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# now_s: seconds since the epoch, with nanoseconds.
-now_s() {
-    date +%s.%N
-}
-
 # --- 1. Build time ------------------------------------------------------------
 
-plugin_times=()
-for run in $(seq "$RUNS"); do
-    start_plugin "$WORK/volumes-$run"
-    reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
-    case "$reply" in
+# percentile P: the P-th percentile (nearest rank) of the numbers on stdin.
+percentile() {
+    sort -g | awk -v p="$1" '{ v[NR] = $1 }
+        END { i = int(NR * p / 100); if (i < NR * p / 100) i++; if (i < 1) i = 1; print (NR ? v[i] : 0) }'
+}
+
+# timed COMMAND...: run COMMAND and print the seconds it took, by EPOCHREALTIME.
+timed() {
+    local start=$EPOCHREALTIME end
+    "$@"
+    end=$EPOCHREALTIME
+    echo "$end - $start" | bc -l
+}
+
+# check_created REPLY: exit unless REPLY (a reply, then its time) has "Err":null.
+check_created() {
+    case "$1" in
         *'"Err":null'*) ;;
-        *) echo "bench/volume.sh: Create failed: $reply" >&2; exit 1 ;;
+        *) echo "bench/volume.sh: Create failed: $1" >&2; exit 1 ;;
     esac
-    plugin_times+=("$(printf '%s\n' "$reply" | tail -n 1)")
+}
+
+# Each run writes its times to $WORK/<method>.times.
+reset_times() {
+    local method
+    for method in plugin link copy true; do
+        : >"$WORK/$method.times"
+    done
+}
+
+# a. A fresh plugin with a fresh -d per build; nothing is deleted until the
+# end, so no method allocates inodes among freshly deleted ones.
+runs_fresh() {
+    local run reply
+    reset_times
+    for run in $(seq "$RUNS"); do
+        start_plugin "$WORK/volumes-$run"
+        reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
+        check_created "$reply"
+        printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
+        stop_plugin
+        timed cp -al "$TREE" "$WORK/link-$run" >>"$WORK/link.times"
+        timed cp -a "$TREE" "$WORK/copy-$run" >>"$WORK/copy.times"
+        timed /bin/true >>"$WORK/true.times"
+    done
+}
+
+# b. One running plugin, as in use: each build replaces the previous one,
+# removed by Remove for the plugin and by rm -rf for cp, untimed.
+runs_running() {
+    local run reply
+    reset_times
+    start_plugin "$WORK/volumes-running"
+    for run in $(seq "$RUNS"); do
+        call Remove "{\"Name\":\"nvidia_driver_$VERSION\"}" >/dev/null
+        reply=$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")
+        check_created "$reply"
+        printf '%s\n' "$reply" | tail -n 1 >>"$WORK/plugin.times"
+        rm -rf "$WORK/link"
+        timed cp -al "$TREE" "$WORK/link" >>"$WORK/link.times"
+        rm -rf "$WORK/copy"
+        timed cp -a "$TREE" "$WORK/copy" >>"$WORK/copy.times"
+        timed /bin/true >>"$WORK/true.times"
+    done
     stop_plugin
-done
-TREE="$WORK/volumes-1/nvidia_driver/$VERSION"
+}
+
+# summary NAME FILE: print the median and the 10th and 90th percentiles in ms.
+summary() {
+    printf '  %-22s median %7.2f ms   p10 %7.2f ms   p90 %7.2f ms\n' "$1" \
+        "$(echo "$(percentile 50 <"$2") * 1000" | bc -l)" \
+        "$(echo "$(percentile 10 <"$2") * 1000" | bc -l)" \
+        "$(echo "$(percentile 90 <"$2") * 1000" | bc -l)"
+}
+
+# report TITLE: print the times of the last runs and the plugin's ratios.
+report() {
+    local plugin_median link_median copy_median
+    plugin_median=$(percentile 50 <"$WORK/plugin.times")
+    link_median=$(percentile 50 <"$WORK/link.times")
+    copy_median=$(percentile 50 <"$WORK/copy.times")
+    echo "$1:"
+    summary "plugin Create" "$WORK/plugin.times"
+    summary "cp -al" "$WORK/link.times"
+    summary "cp -a" "$WORK/copy.times"
+    summary "start of /bin/true" "$WORK/true.times"
+    printf '  ratio of the medians: plugin / cp -al %.2f, plugin / cp -a %.2f\n' \
+        "$(echo "$plugin_median / $link_median" | bc -l)" \
+        "$(echo "$plugin_median / $copy_median" | bc -l)"
+    # The three builds of one run follow each other, so the ratio within a
+    # run cancels much of the noise of a machine shared with other work.
+    paste "$WORK/plugin.times" "$WORK/link.times" | awk '{ print $1 / $2 }' >"$WORK/link.ratios"
+    paste "$WORK/plugin.times" "$WORK/copy.times" | awk '{ print $1 / $2 }' >"$WORK/copy.ratios"
+    printf '  median ratio per run: plugin / cp -al %.2f (p10 %.2f, p90 %.2f), plugin / cp -a %.2f (p10 %.2f, p90 %.2f)\n' \
+        "$(percentile 50 <"$WORK/link.ratios")" "$(percentile 10 <"$WORK/link.ratios")" \
+        "$(percentile 90 <"$WORK/link.ratios")" "$(percentile 50 <"$WORK/copy.ratios")" \
+        "$(percentile 10 <"$WORK/copy.ratios")" "$(percentile 90 <"$WORK/copy.ratios")"
+}
+
+# The tree that cp copies: a build of the plugin, kept aside.
+start_plugin "$WORK/volumes-tree"
+check_created "$(call Create "{\"Name\":\"nvidia_driver_$VERSION\"}")"
+stop_plugin
+TREE="$WORK/volumes-tree/nvidia_driver/$VERSION"
 FILES=$(find "$TREE" | wc -l)
 
-cp_times() {
-    local flags=$1 run start end
-    for run in $(seq "$RUNS"); do
-        rm -rf "$WORK/copy"
-        sync
-        start=$(now_s)
-        cp "$flags" "$TREE" "$WORK/copy"
-        end=$(now_s)
-        echo "$end - $start" | bc -l
-    done
-    rm -rf "$WORK/copy"
-}
-plugin_median=$(printf '%s\n' "${plugin_times[@]}" | median)
-link_median=$(cp_times -al | median)
-copy_median=$(cp_times -a | median)
-
-echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each"
-printf 'plugin Create (curl time_total): median %.4f s\n' "$plugin_median"
-printf 'cp -al:                          median %.4f s\n' "$link_median"
-printf 'cp -a:                           median %.4f s\n' "$copy_median"
-printf 'plugin / cp -al: %.2f\n' "$(echo "$plugin_median / $link_median" | bc -l)"
-printf 'plugin / cp -a:  %.2f\n' "$(echo "$plugin_median / $copy_median" | bc -l)"
+echo "driver $VERSION (a100x8), $FILES entries in the volume, $RUNS runs each, warm page cache,"
+echo "on $(stat -f -c %T "$WORK") ($WORK), $(nproc) CPUs, load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
+runs_fresh
+report "a. a fresh plugin and -d per build, nothing deleted"
+runs_running
+report "b. one running plugin, each build replacing the previous one"
+echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 # --- 2. Concurrent Create+Mount of a new version -----------------------------
 
@@ -140,15 +215,14 @@ curl -s --parallel --parallel-immediate --parallel-max "$CLIENTS" \
 successes=$(grep -l '"Err":null' "$WORK/clients"/* 2>/dev/null | wc -l)
 # The server's log of closed connections is rate-limited, so this counts log lines.
 rejected=$(grep -c 'reached connection limit' "$WORK/plugin.log" || true)
-# Percentiles by the nearest-rank method, over the requests whose reply has "Err":null.
-percentile() {
-    while read -r seconds file; do
-        grep -q '"Err":null' "$file" 2>/dev/null && echo "$seconds"
-    done <"$WORK/times" | sort -g |
-        awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100); if (i < NR * p / 100) i++; print (NR ? v[i] : 0) }'
-}
-p50=$(percentile 50)
-p99=$(percentile 99)
+# The times of the requests whose reply has "Err":null.
+while read -r seconds file; do
+    if grep -q '"Err":null' "$file" 2>/dev/null; then
+        echo "$seconds"
+    fi
+done <"$WORK/times" >"$WORK/success.times"
+p50=$(percentile 50 <"$WORK/success.times")
+p99=$(percentile 99 <"$WORK/success.times")
 dirs=$(find "$WORK/volumes-concurrent/nvidia_driver" -mindepth 1 -maxdepth 1 | wc -l)
 leftovers=$(find "$WORK/volumes-concurrent" -maxdepth 1 -name '.build-*' | wc -l)
 mounts=$(grep -c '"ID"' "$WORK/volumes-concurrent/mounts.json" || true)

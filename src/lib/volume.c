@@ -149,21 +149,69 @@ static bool link_existing_symlink(const char *src_dir, const char *name, const c
     return linkat(AT_FDCWD, src, AT_FDCWD, dst, 0) == 0;
 }
 
-/*
- * Create the symlink dir/name -> target unless name is target itself,
- * reusing the driver's own symlink in src_dir when it is the same.
- */
-static int add_symlink(const char *dir, const char *src_dir, const char *name,
-                       const char *target, nvd_error **err)
-{
-    cleanup_free char *path = nvd_path_join(dir, name);
+/* The symlinks of one build so far, to hard-link where the same target is needed again. */
+struct built_symlinks {
+    size_t count;
+    char **paths;      /* in the build tree */
+    char **targets;
+};
 
-    if (strcmp(name, target) == 0)
+static void built_symlinks_clear(struct built_symlinks *links)
+{
+    for (size_t i = 0; i < links->count; i++) {
+        free(links->paths[i]);
+        free(links->targets[i]);
+    }
+    free(links->paths);
+    free(links->targets);
+}
+#define cleanup_built_symlinks __attribute__((cleanup(built_symlinks_clear)))
+
+/* Record the symlink path (taking it) to target. */
+static void built_symlinks_add(struct built_symlinks *links, char *path, const char *target)
+{
+    links->paths = nvd_xrealloc(links->paths, (links->count + 1) * sizeof(char *));
+    links->targets = nvd_xrealloc(links->targets, (links->count + 1) * sizeof(char *));
+    links->paths[links->count] = path;
+    links->targets[links->count] = nvd_xstrdup(target);
+    links->count++;
+}
+
+/* Hard-link as path a symlink to target that this build has already; false when there is none. */
+static bool link_built_symlink(const struct built_symlinks *links, const char *target,
+                               const char *path)
+{
+    for (size_t i = 0; i < links->count; i++) {
+        if (strcmp(links->targets[i], target) == 0)
+            return linkat(AT_FDCWD, links->paths[i], AT_FDCWD, path, 0) == 0;
+    }
+    return false;
+}
+
+/*
+ * Create the symlink dir/name -> target unless name is target itself.
+ * To allocate no inode, it hard-links the driver's own symlink in src_dir
+ * when that is the same, or a symlink of this build with the same target:
+ * libcuda.so shares the inode of libcuda.so.1, and lib and lib64 share one.
+ * Symlinks are text, so a shared inode resolves in each directory alike.
+ */
+static int add_symlink(struct built_symlinks *links, const char *dir, const char *src_dir,
+                       const char *name, const char *target, nvd_error **err)
+{
+    char *path = nvd_path_join(dir, name);
+
+    if (strcmp(name, target) == 0 || link_built_symlink(links, target, path)) {
+        free(path);
         return 0;
-    if (link_existing_symlink(src_dir, name, target, path))
-        return 0;
-    if (symlink(target, path) < 0 && errno != EEXIST)
-        return nvd_error_sys(err, errno, "symlink %s -> %s", path, target);
+    }
+    if (!link_existing_symlink(src_dir, name, target, path) && symlink(target, path) < 0) {
+        int saved = errno;
+        if (saved != EEXIST)
+            nvd_error_sys(err, saved, "symlink %s -> %s", path, target);
+        free(path);
+        return saved == EEXIST ? 0 : -1;
+    }
+    built_symlinks_add(links, path, target);
     return 0;
 }
 
@@ -171,7 +219,8 @@ static int add_symlink(const char *dir, const char *src_dir, const char *name,
  * Add the soname links of a library: <soname> -> file, plus 1.0's extras:
  * "libcuda.so" for libcuda and "libGLX_indirect.so.0" for libGLX_nvidia.
  */
-static int add_soname_links(const char *dir, const char *file, const char *basename, nvd_error **err)
+static int add_soname_links(struct built_symlinks *links, const char *dir, const char *file,
+                            const char *basename, nvd_error **err)
 {
     cleanup_free char *src_dir = nvd_xstrdup(file);
     char soname[256];
@@ -182,15 +231,15 @@ static int add_soname_links(const char *dir, const char *file, const char *basen
         return -1;
     if (!soname[0])
         return 0;
-    if (add_symlink(dir, src_dir, soname, basename, err) < 0)
+    if (add_symlink(links, dir, src_dir, soname, basename, err) < 0)
         return -1;
 
     if (strncmp(soname, "libcuda.", 8) == 0 &&
-        add_symlink(dir, src_dir, "libcuda.so", basename, err) < 0)
+        add_symlink(links, dir, src_dir, "libcuda.so", basename, err) < 0)
         return -1;
     if (strncmp(soname, "libGLX_nvidia.", 14) == 0) {
         cleanup_free char *indirect = nvd_xasprintf("libGLX_indirect.%s", soname + 14);
-        if (add_symlink(dir, src_dir, indirect, basename, err) < 0)
+        if (add_symlink(links, dir, src_dir, indirect, basename, err) < 0)
             return -1;
     }
     return 0;
@@ -200,6 +249,7 @@ static int add_soname_links(const char *dir, const char *file, const char *basen
 static int fill_volume(const struct nvd_driver_files *files, const char *root, nvd_error **err)
 {
     static const enum nvd_volume_dir dirs[] = { NVD_DIR_BIN, NVD_DIR_LIB, NVD_DIR_LIB64 };
+    cleanup_built_symlinks struct built_symlinks links = { 0 };
 
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         cleanup_free char *dir = nvd_path_join(root, nvd_volume_dir_name(dirs[i]));
@@ -214,7 +264,7 @@ static int fill_volume(const struct nvd_driver_files *files, const char *root, n
 
         if (link_or_copy(f->path, dst, err) < 0)
             return -1;
-        if (f->dir != NVD_DIR_BIN && add_soname_links(dir, f->path, basename, err) < 0)
+        if (f->dir != NVD_DIR_BIN && add_soname_links(&links, dir, f->path, basename, err) < 0)
             return -1;
     }
     return 0;
@@ -260,6 +310,18 @@ out:
     return ret;
 }
 
+/* Add what to do to err when the volumes directory's file system is full (ENOSPC or EDQUOT). */
+static void add_space_hint(const char *volumes_dir, nvd_error **err)
+{
+    if (!err || !*err || ((*err)->errnum != ENOSPC && (*err)->errnum != EDQUOT))
+        return;
+    char *msg = nvd_xasprintf("%s. Free space on the file system of %s, or choose a volumes "
+                              "directory (-d) with more space, then create the volume again",
+                              (*err)->msg, volumes_dir);
+    free((*err)->msg);
+    (*err)->msg = msg;
+}
+
 int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_error **err)
 {
     cleanup_free char *base = nvd_path_join(volumes_dir, NVD_VOLUME_BASE);
@@ -279,7 +341,9 @@ int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_
     else
         ret = build_volume(host, volumes_dir, final, err);
     pthread_mutex_unlock(&build_lock);
-    if (ret < 0)
+    if (ret < 0) {
         nvd_error_wrap(err, "build volume %s_%s", NVD_VOLUME_BASE, host->driver_version);
+        add_space_hint(volumes_dir, err);
+    }
     return ret;
 }

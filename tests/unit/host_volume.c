@@ -181,6 +181,18 @@ static void check_volume(const char *vols, bool want_hard_links)
     assert_link(lib64, "libGL.so.1", "libGL.so.1.7.0");
     assert_link(lib, "libGL.so.1", "libGL.so.1.7.0");
     assert_link(lib64, "libGLX_indirect.so.0", "libGLX_nvidia.so.375.66");
+
+    /* libcuda.so, absent from the root, shares one symlink inode in lib and lib64. */
+    cleanup_free char *cuda_link = nvd_xasprintf("%s/libcuda.so", lib64);
+    cleanup_free char *cuda32_link = nvd_xasprintf("%s/libcuda.so", lib);
+    struct stat link64, link32, cuda32_file;
+    assert_link(lib, "libcuda.so", "libcuda.so.375.66");
+    assert_int_equal(lstat(cuda_link, &link64), 0);
+    assert_int_equal(lstat(cuda32_link, &link32), 0);
+    assert_true(link64.st_ino == link32.st_ino);
+    assert_int_equal(stat(cuda32_link, &link32), 0);
+    assert_int_equal(stat(cuda32, &cuda32_file), 0);
+    assert_true(link32.st_ino == cuda32_file.st_ino);
     run_ok("test -f %s/libnvidia-tls.so.375.66 && test -f %s/libnvidia-tls.so.375.66", lib64, lib);
     run_ok("test ! -e %s/libGL.so.1.2.0 && test ! -e %s/libGL.so.1.2.0", lib64, lib);
     run_ok("! ls -R %s | grep -q 340.108", vol);
@@ -207,6 +219,30 @@ static void volume_copied_across_file_systems(void **state)
         skip();
     check_volume(vols, false);
     run_ok("umount %s", vols);
+}
+
+static void volume_full_file_system_fails_clean(void **state)
+{
+    cleanup_free char *driver_root = root_path("root");
+    cleanup_free char *vols = root_path("vols");
+    nvd_error *err = NULL;
+    struct nvd_host *host = nvd_host_discover(driver_root, NULL, &err);
+
+    assert_non_null(host);
+    run_ok("rm -rf %s && mkdir -p %s", vols, vols);
+    if (mount("tmpfs", vols, "tmpfs", 0, "size=64k") < 0) {
+        nvd_host_free(host);
+        skip();
+    }
+    assert_int_equal(nvd_volume_create(host, vols, &err), -1);
+    assert_non_null(strstr(err->msg, "No space left on device"));
+    cleanup_free char *hint = nvd_xasprintf("Free space on the file system of %s", vols);
+    assert_non_null(strstr(err->msg, hint));
+    nvd_error_free(err);
+    run_ok("test \"$(ls -A %s)\" = nvidia_driver && test -z \"$(ls -A %s/nvidia_driver)\"", vols,
+           vols);
+    run_ok("umount %s", vols);
+    nvd_host_free(host);
 }
 
 struct build_job {
@@ -255,6 +291,7 @@ int main(void)
         cmocka_unit_test(host_hides_gpu_without_node),
         cmocka_unit_test(volume_built_with_hard_links),
         cmocka_unit_test(volume_copied_across_file_systems),
+        cmocka_unit_test(volume_full_file_system_fails_clean),
         cmocka_unit_test(volume_concurrent_builds_succeed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

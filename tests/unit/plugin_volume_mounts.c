@@ -286,6 +286,50 @@ static void state_file_round_trip(void **state)
     assert_int_equal(volume_state_mounts_of(&loaded, OLD_NAME), 0);
 }
 
+static void state_file_large_round_trip(void **state)
+{
+    cleanup_volume_state struct volume_state saved = {0};
+    cleanup_volume_state struct volume_state loaded = {0};
+    char id[80];
+
+    /* Over 64 KiB of JSON, so the load takes more than one read. */
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof(id), "%064d", i);
+        assert_true(volume_state_add_mount(&saved, OLD_NAME, id, "390.48"));
+    }
+    assert_int_equal(volume_state_save(volumes_dir, &saved, NULL), 0);
+    run_ok("test $(stat -c %%s '%s/mounts.json') -gt 65536", volumes_dir);
+
+    assert_int_equal(volume_state_load(volumes_dir, &loaded, NULL), 0);
+    assert_int_equal(loaded.mount_count, 1000);
+    assert_int_equal(volume_state_mounts_of(&loaded, OLD_NAME), 1000);
+    assert_string_equal(loaded.mounts[999].id, id);
+}
+
+static void state_file_saved_into_missing_dir(void **state)
+{
+    cleanup_volume_state struct volume_state saved = {0};
+    cleanup_volume_state struct volume_state loaded = {0};
+    cleanup_free char *dir = nvd_xasprintf("%s/missing/volumes", tmpdir);
+
+    volume_state_add_name(&saved, NEW_NAME);
+    assert_int_equal(volume_state_save(dir, &saved, NULL), 0);
+    assert_int_equal(volume_state_load(dir, &loaded, NULL), 0);
+    assert_int_equal(loaded.name_count, 1);
+    assert_string_equal(loaded.names[0], NEW_NAME);
+    run_ok("test -z \"$(ls -A '%s' | grep -v '^mounts.json$')\"", dir);
+}
+
+static void state_file_empty_loads_nothing(void **state)
+{
+    cleanup_volume_state struct volume_state loaded = {0};
+
+    run_ok("mkdir -p '%s' && : >'%s/mounts.json'", volumes_dir, volumes_dir);
+    assert_int_equal(volume_state_load(volumes_dir, &loaded, NULL), 0);
+    assert_int_equal(loaded.name_count, 0);
+    assert_int_equal(loaded.mount_count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +342,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(corrupt_state_file_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(soname_links_reuse_root_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_file_large_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_file_empty_loads_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_file_saved_into_missing_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
