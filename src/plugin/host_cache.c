@@ -332,28 +332,33 @@ static void *idle_close_main(void *arg)
             pthread_cond_wait(&plugin->driver_wake, &plugin->driver_lock);
             continue;
         }
-        if (!atomic_load(&driver->host_ref->cuda_done)) {
-            /* Read the CUDA values while NVML is open after discovery, so
-             * neither start-up nor the first request that shows them waits. */
-            driver->refs++;
-            pthread_mutex_unlock(&plugin->driver_lock);
-            plugin_driver_read_cuda(driver);
-            plugin_driver_release(driver);
-            pthread_mutex_lock(&plugin->driver_lock);
-            continue;
-        }
-
         long long now = monotonic_ms();
-        long long due = plugin->driver_used_ms + plugin->driver_idle_ms;
-        if (driver->refs > 1) {
-            /* In use: its release sets driver_used_ms, so look again later. */
-            due = now + plugin->driver_idle_ms;
-        } else if (now >= due) {
-            plugin->driver = NULL;
-            pthread_mutex_unlock(&plugin->driver_lock);
-            driver_free(driver);
-            pthread_mutex_lock(&plugin->driver_lock);
-            continue;
+        long long due;
+        if (!atomic_load(&driver->host_ref->cuda_done)) {
+            /* Read the CUDA values while NVML is open after discovery, once
+             * no request used the driver for a moment, so that neither
+             * start-up nor the first request that shows them waits. */
+            due = plugin->driver_used_ms + PLUGIN_CUDA_READ_DELAY_MS;
+            if (now >= due) {
+                driver->refs++;
+                pthread_mutex_unlock(&plugin->driver_lock);
+                plugin_driver_read_cuda(driver);
+                plugin_driver_release(driver);
+                pthread_mutex_lock(&plugin->driver_lock);
+                continue;
+            }
+        } else {
+            due = plugin->driver_used_ms + plugin->driver_idle_ms;
+            if (driver->refs > 1) {
+                /* In use: its release sets driver_used_ms, so look again later. */
+                due = now + plugin->driver_idle_ms;
+            } else if (now >= due) {
+                plugin->driver = NULL;
+                pthread_mutex_unlock(&plugin->driver_lock);
+                driver_free(driver);
+                pthread_mutex_lock(&plugin->driver_lock);
+                continue;
+            }
         }
 
         struct timespec deadline = {

@@ -27,6 +27,13 @@
  */
 #define PLUGIN_DRIVER_IDLE_MS 5000
 
+/*
+ * How long after discovery, and after the last request that used the
+ * driver, the CUDA values are read in the background, in ms: long enough
+ * to keep the query's child process out of start-up.
+ */
+#define PLUGIN_CUDA_READ_DELAY_MS 200
+
 /* Maximum size of a request body, in bytes. Docker's volume requests are far smaller. */
 #define PLUGIN_BODY_MAX (64 * 1024)
 
