@@ -103,11 +103,16 @@ static int parse_options(int argc, char **argv, struct cdi_options *opts)
     return 0;
 }
 
-/* Discover the host, build its volume and return its spec. */
+/* Discover the host, build its volume and return its spec. The spec
+ * needs nothing from CUDA, so discovery skips the CUDA query. */
 static char *generate(const struct cdi_options *opts, nvd_error **err)
 {
-    struct nvd_host *host = nvd_host_discover(opts->driver_root, opts->dev_root, err);
+    nvd_driver *driver = nvd_driver_open(opts->driver_root, err);
 
+    if (!driver)
+        return NULL;
+    struct nvd_host *host = nvd_host_discover_nvml(driver, opts->driver_root, opts->dev_root, err);
+    nvd_driver_close(driver);
     if (!host)
         return NULL;
     char *spec = NULL;
