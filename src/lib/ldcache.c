@@ -337,7 +337,10 @@ char *nvd_ldcache_find(const char *root, const char *soname, nvd_error **err)
     }
     if (!f.found) {
         cleanup_free char *cache = nvd_path_join(root, "/etc/ld.so.cache");
-        nvd_error_set(err, NVD_ERR_NOT_FOUND, "%s not found in %s: is the NVIDIA driver installed under %s?",
+        nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                      "%s not found in %s: is the NVIDIA driver installed under %s? Install it "
+                      "there, or give the directory that holds it (/run/nvidia/driver, say) as the "
+                      "driver root",
                       soname, cache, root);
         return NULL;
     }
