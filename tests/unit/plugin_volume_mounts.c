@@ -223,6 +223,22 @@ static void start_cleans_volumes_dir(void **state)
     assert_true(version_dir_exists("375.66"));
 }
 
+static void start_creates_base_dir(void **state)
+{
+    cleanup_free char *base = nvd_xasprintf("%s/nvidia_driver", volumes_dir);
+    struct stat st;
+
+    run_ok("mkdir -p '%s'", volumes_dir);
+    volume_cleanup_at_start(&plugin);
+    assert_int_equal(stat(base, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0755);
+
+    /* The first Create builds into it. */
+    expect_call("/VolumeDriver.Create", OLD_NAME, NULL, "{\"Err\":null}\n");
+    assert_true(version_dir_exists("375.66"));
+}
+
 static void corrupt_state_file_reported(void **state)
 {
     run_ok("mkdir -p '%s' && echo '{\"Mounts\":[' >'%s/mounts.json'", volumes_dir, volumes_dir);
@@ -375,6 +391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_file_empty_loads_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_saved_into_missing_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_full_disk_names_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_creates_base_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
