@@ -77,10 +77,13 @@ static enum beneath_result resolve_beneath(struct nvd_root_dir *root, const char
         path++;
     int fd = (int)syscall(SYS_openat2, root->fd, path[0] ? path : ".", &how, sizeof(how));
     if (fd < 0) {
-        /* A kernel before 5.6 fails with ENOSYS, a seccomp filter with EPERM, others with E2BIG or EINVAL. */
+        /*
+         * A kernel before 5.6 fails with ENOSYS, a seccomp filter with
+         * EPERM, and a kernel without these flags with E2BIG or EINVAL.
+         */
         if (errno == ENOSYS || errno == EPERM || errno == E2BIG || errno == EINVAL)
             root->walk_only = true;
-        /* A path that leaves the root fails with EXDEV, a racing rename with EAGAIN: realpath() decides. */
+        /* realpath() decides a path that leaves the root (EXDEV) or races a rename (EAGAIN). */
         return errno == ENOENT || errno == ENOTDIR ? BENEATH_NONE : BENEATH_FALLBACK;
     }
 
