@@ -4,15 +4,14 @@
  * ELF checks that tell NVIDIA's files from others with the same soname.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "driver_files.h"
 #include "elf_file.h"
 #include "ldcache.h"
+#include "root_resolve.h"
 #include "util.h"
 
 /* A driver binary and the capabilities that take it. */
@@ -149,12 +148,14 @@ const char *nvd_volume_dir_name(enum nvd_volume_dir dir)
     return "?";
 }
 
-/* Add path to files unless a file with the same resolved path is there. */
-static void add_file(struct nvd_driver_files *files, size_t *cap, char *path, enum nvd_volume_dir dir)
+/* Add path and soname (taking both) to files unless a file with the same resolved path is there. */
+static void add_file(struct nvd_driver_files *files, size_t *cap, char *path, enum nvd_volume_dir dir,
+                     char *soname)
 {
     for (size_t i = 0; i < files->count; i++) {
         if (strcmp(files->files[i].path, path) == 0) {
             free(path);
+            free(soname);
             return;
         }
     }
@@ -162,39 +163,22 @@ static void add_file(struct nvd_driver_files *files, size_t *cap, char *path, en
         *cap = *cap ? *cap * 2 : 32;
         files->files = nvd_xrealloc(files->files, *cap * sizeof(*files->files));
     }
-    files->files[files->count++] = (struct nvd_driver_file){ .path = path, .dir = dir };
-}
-
-/* Resolve path through symlinks to a regular file; return NULL otherwise. */
-static char *resolve_file(const char *path)
-{
-    /* TODO: resolve absolute symlinks inside the driver root, not the host. */
-    char *real = realpath(path, NULL);
-    struct stat st;
-
-    if (!real)
-        return NULL;
-    if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-        free(real);
-        return NULL;
-    }
-    return real;
+    files->files[files->count++] = (struct nvd_driver_file){ .path = path, .dir = dir, .soname = soname };
 }
 
 /* Add the first match of each driver binary of caps in the root's directories. */
-static void find_binaries(const struct nvd_host *host, unsigned caps, struct nvd_driver_files *files,
+static void find_binaries(struct nvd_root_dir *root, unsigned caps, struct nvd_driver_files *files,
                           size_t *cap)
 {
     for (size_t b = 0; b < COUNT(driver_binaries); b++) {
         if (!(driver_binaries[b].caps & caps))
             continue;
         for (size_t d = 0; d < COUNT(binary_dirs); d++) {
-            cleanup_free char *dir = nvd_path_join(host->driver_root, binary_dirs[d]);
-            cleanup_free char *path = nvd_path_join(dir, driver_binaries[b].name);
-            char *real = resolve_file(path);
+            cleanup_free char *path = nvd_path_join(binary_dirs[d], driver_binaries[b].name);
+            char *real = nvd_root_resolve_file(root, path);
 
             if (real) {
-                add_file(files, cap, real, NVD_DIR_BIN);
+                add_file(files, cap, real, NVD_DIR_BIN, NULL);
                 break;
             }
         }
@@ -203,6 +187,7 @@ static void find_binaries(const struct nvd_host *host, unsigned caps, struct nvd
 
 struct library_walk {
     const struct nvd_host *host;
+    struct nvd_root_dir *root;
     unsigned caps;
     struct nvd_driver_files *files;
     size_t *cap;
@@ -259,10 +244,12 @@ static void add_warning(struct nvd_driver_files *files, char *message)
 
 /*
  * Read the ELF file at path and apply rule's check. Return 1 to keep it,
- * 0 to skip it, -1 with *err set when it is not a readable ELF file.
+ * with its soname in *soname (NULL when it has none), 0 to skip it, -1
+ * with *err set when it is not a readable ELF file. The volume builder
+ * takes the soname from here, so each library is read once.
  */
 static int check_library(const struct library_rule *rule, const char *path,
-                         struct nvd_driver_files *files, nvd_error **err)
+                         struct nvd_driver_files *files, char **soname, nvd_error **err)
 {
     struct nvd_elf_info info;
     int keep = 1;
@@ -280,6 +267,7 @@ static int check_library(const struct library_rule *rule, const char *path,
     } else if (rule->check == CHECK_TLS_ABI) {
         keep = memcmp(info.abi_version, tls_abi_version, sizeof(tls_abi_version)) == 0;
     }
+    *soname = keep && info.soname[0] ? nvd_xstrdup(info.soname) : NULL;
     nvd_elf_info_clear(&info);
     return keep;
 }
@@ -312,21 +300,21 @@ static int take_library(const char *soname, const char *path, enum nvd_ldcache_a
     if (!rule)
         return 0;
 
-    cleanup_free char *full = nvd_path_join(w->host->driver_root, path);
-    cleanup_free char *real = resolve_file(full);
+    cleanup_free char *real = nvd_root_resolve_file(w->root, path);
     if (!real || has_file(w->files, real))
         return 0;
     if (rule->match == MATCH_DRIVER_VERSION &&
         !has_driver_version(real, rule->name, w->host->driver_version))
         return 0;   /* another driver's leftover, or not a driver file */
 
-    int keep = check_library(rule, real, w->files, w->err);
+    char *file_soname = NULL;
+    int keep = check_library(rule, real, w->files, &file_soname, w->err);
     if (keep < 0) {
         w->status = -1;
         return 1;
     }
     if (keep)
-        add_file(w->files, w->cap, steal_pointer(&real), dir);
+        add_file(w->files, w->cap, steal_pointer(&real), dir, file_soname);
     return 0;
 }
 
@@ -337,23 +325,31 @@ int nvd_driver_files_find(const struct nvd_host *host, unsigned caps, struct nvd
     size_t cap = 0;
     cleanup_free void *cache = NULL;
     size_t size = 0;
+    struct nvd_root_dir root;
+    int ret = -1;
 
-    find_binaries(host, caps, &files, &cap);
+    nvd_root_dir_open(&root, host->driver_root);
+    find_binaries(&root, caps, &files, &cap);
 
-    struct library_walk walk = { .host = host, .caps = caps, .files = &files, .cap = &cap, .err = err };
+    struct library_walk walk = { .host = host, .root = &root, .caps = caps, .files = &files, .cap = &cap,
+                                 .err = err };
     if (nvd_ldcache_load(host->driver_root, &cache, &size, err) < 0 ||
         nvd_ldcache_parse(cache, size, take_library, &walk, NULL, err) < 0 || walk.status < 0) {
         nvd_driver_files_clear(&files);
-        return -1;
+    } else {
+        *out = files;
+        ret = 0;
     }
-    *out = files;
-    return 0;
+    nvd_root_dir_close(&root);
+    return ret;
 }
 
 void nvd_driver_files_clear(struct nvd_driver_files *files)
 {
-    for (size_t i = 0; i < files->count; i++)
+    for (size_t i = 0; i < files->count; i++) {
         free(files->files[i].path);
+        free(files->files[i].soname);
+    }
     free(files->files);
     for (size_t i = 0; i < files->warning_count; i++)
         free(files->warnings[i]);

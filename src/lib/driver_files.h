@@ -27,6 +27,7 @@ enum nvd_driver_capability {
 struct nvd_driver_file {
     char *path;                /* the resolved file under the driver root */
     enum nvd_volume_dir dir;
+    char *soname;              /* a library's DT_SONAME, or NULL for a binary or a library without one */
 };
 
 struct nvd_driver_files {

@@ -204,18 +204,3 @@ void nvd_elf_info_clear(struct nvd_elf_info *info)
     info->needed = NULL;
     info->needed_count = 0;
 }
-
-int nvd_elf_soname(const char *path, char *buf, size_t size, nvd_error **err)
-{
-    struct nvd_elf_info info;
-    int ret = nvd_elf_read(path, &info, err);
-
-    buf[0] = '\0';
-    if (ret == 0 && strlen(info.soname) >= size)
-        ret = nvd_error_set(err, NVD_ERR_DRIVER, "%s: soname '%.64s' is longer than %zu bytes", path,
-                            info.soname, size - 1);
-    if (ret == 0)
-        strcpy(buf, info.soname);
-    nvd_elf_info_clear(&info);
-    return ret;
-}

@@ -31,10 +31,4 @@ int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err);
 
 void nvd_elf_info_clear(struct nvd_elf_info *info);
 
-/*
- * Read the DT_SONAME of the shared object at path into buf. A file without
- * one gives an empty string. Fails as nvd_elf_read() does.
- */
-int nvd_elf_soname(const char *path, char *buf, size_t size, nvd_error **err);
-
 #endif /* NVD_ELF_FILE_H */

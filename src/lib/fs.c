@@ -1,6 +1,10 @@
-/* fs.c: directory creation and recursive removal that never follows symlinks. */
+/*
+ * fs.c: directory creation, recursive removal that never follows symlinks,
+ * and the hint for a full file system.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -85,4 +89,15 @@ int nvd_remove_tree(const char *path, nvd_error **err)
     if (rmdir(path) < 0 && errno != ENOENT)
         return nvd_error_sys(err, errno, "failed to remove directory %s", path);
     return 0;
+}
+
+void nvd_error_add_space_hint(nvd_error **err, const char *volumes_dir, const char *retry)
+{
+    if (!err || !*err || ((*err)->errnum != ENOSPC && (*err)->errnum != EDQUOT))
+        return;
+    char *msg = nvd_xasprintf("%s. Free space on the file system of %s, or choose a volumes "
+                              "directory (-d) with more space, then %s",
+                              (*err)->msg, volumes_dir, retry);
+    free((*err)->msg);
+    (*err)->msg = msg;
 }

@@ -55,6 +55,14 @@ void nvd_buf_free(struct nvd_buf *b);
 /* Create path and its missing parents with mode, as mkdir -p does. */
 int nvd_mkdir_parents(const char *path, unsigned mode, nvd_error **err);
 
+/*
+ * Append to err, when its errno is ENOSPC or EDQUOT, what to do: free
+ * space on the file system of volumes_dir or choose another -d, then
+ * retry (such as "create the volume again"). Other errors are left as
+ * they are.
+ */
+void nvd_error_add_space_hint(nvd_error **err, const char *volumes_dir, const char *retry);
+
 /* Join root and an absolute path ("/" + "/etc/x" is "/etc/x"). */
 char *nvd_path_join(const char *root, const char *path);
 

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 
 #include "driver_files.h"
-#include "elf_file.h"
 #include "util.h"
 
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -216,21 +215,21 @@ static int add_symlink(struct built_symlinks *links, const char *dir, const char
 }
 
 /*
- * Add the soname links of a library: <soname> -> file, plus 1.0's extras:
+ * Add the soname links of the library file (its DT_SONAME read by
+ * nvd_driver_files_find()): <soname> -> file, plus 1.0's extras:
  * "libcuda.so" for libcuda and "libGLX_indirect.so.0" for libGLX_nvidia.
  */
-static int add_soname_links(struct built_symlinks *links, const char *dir, const char *file,
-                            const char *basename, nvd_error **err)
+static int add_soname_links(struct built_symlinks *links, const char *dir,
+                            const struct nvd_driver_file *file, const char *basename, nvd_error **err)
 {
-    cleanup_free char *src_dir = nvd_xstrdup(file);
-    char soname[256];
+    const char *soname = file->soname;
 
+    if (!soname)
+        return 0;
+
+    cleanup_free char *src_dir = nvd_xstrdup(file->path);
     *strrchr(src_dir, '/') = '\0';
 
-    if (nvd_elf_soname(file, soname, sizeof(soname), err) < 0)
-        return -1;
-    if (!soname[0])
-        return 0;
     if (add_symlink(links, dir, src_dir, soname, basename, err) < 0)
         return -1;
 
@@ -264,7 +263,7 @@ static int fill_volume(const struct nvd_driver_files *files, const char *root, n
 
         if (link_or_copy(f->path, dst, err) < 0)
             return -1;
-        if (f->dir != NVD_DIR_BIN && add_soname_links(&links, dir, f->path, basename, err) < 0)
+        if (f->dir != NVD_DIR_BIN && add_soname_links(&links, dir, f, basename, err) < 0)
             return -1;
     }
     return 0;
@@ -310,18 +309,6 @@ out:
     return ret;
 }
 
-/* Add what to do to err when the volumes directory's file system is full (ENOSPC or EDQUOT). */
-static void add_space_hint(const char *volumes_dir, nvd_error **err)
-{
-    if (!err || !*err || ((*err)->errnum != ENOSPC && (*err)->errnum != EDQUOT))
-        return;
-    char *msg = nvd_xasprintf("%s. Free space on the file system of %s, or choose a volumes "
-                              "directory (-d) with more space, then create the volume again",
-                              (*err)->msg, volumes_dir);
-    free((*err)->msg);
-    (*err)->msg = msg;
-}
-
 int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_error **err)
 {
     cleanup_free char *base = nvd_path_join(volumes_dir, NVD_VOLUME_BASE);
@@ -343,7 +330,7 @@ int nvd_volume_create(const struct nvd_host *host, const char *volumes_dir, nvd_
     pthread_mutex_unlock(&build_lock);
     if (ret < 0) {
         nvd_error_wrap(err, "build volume %s_%s", NVD_VOLUME_BASE, host->driver_version);
-        add_space_hint(volumes_dir, err);
+        nvd_error_add_space_hint(err, volumes_dir, "create the volume again");
     }
     return ret;
 }

@@ -1,7 +1,8 @@
 /*
  * volume_cleanup.c: deletes what the volumes directory no longer needs:
  * temporary trees of builds killed mid-way, and directories of older
- * driver versions once no container mounts them.
+ * driver versions once no container mounts them. At start it also creates
+ * the directory of the version directories.
  *
  * A half-built volume never sits under a version's name, because
  * nvd_volume_create() builds in <-d>/.build-<version>-XXXXXX and renames
@@ -11,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin.h"
 #include "util.h"
@@ -81,6 +83,15 @@ void volume_cleanup_at_start(struct plugin *plugin)
 
     pthread_mutex_lock(&plugin->volume_lock);
     volume_cleanup_builds(volumes_dir);
+
+    /*
+     * Create <-d>/nvidia_driver now, so that the first Create allocates
+     * only the volume's own inodes, which dominate its time on ext4. Create
+     * reports a failure here, such as a read-only -d, when it tries again.
+     */
+    cleanup_free char *base = nvd_path_join(volumes_dir, NVD_VOLUME_BASE);
+    mkdir(base, 0755);
+
     if (volume_state_load(volumes_dir, &state, &err) < 0) {
         nvd_log_error("%s. Every volume directory is kept until it is readable", err->msg);
     } else {

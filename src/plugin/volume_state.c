@@ -245,8 +245,8 @@ static json_t *state_to_json(const struct volume_state *state)
     return root;
 }
 
-int volume_state_save(const char *volumes_dir, const struct volume_state *state,
-                      nvd_error **err)
+/* Write state to a temporary file in volumes_dir and rename it to mounts.json. */
+static int save_state(const char *volumes_dir, const struct volume_state *state, nvd_error **err)
 {
     cleanup_free char *path = nvd_path_join(volumes_dir, "/" VOLUME_STATE_FILE);
     cleanup_free char *tmp = nvd_xasprintf("%s.tmp-XXXXXX", path);
@@ -293,4 +293,13 @@ int volume_state_save(const char *volumes_dir, const struct volume_state *state,
         return nvd_error_sys(err, saved, "failed to rename %s to %s", tmp, path);
     }
     return 0;
+}
+
+int volume_state_save(const char *volumes_dir, const struct volume_state *state,
+                      nvd_error **err)
+{
+    if (save_state(volumes_dir, state, err) == 0)
+        return 0;
+    nvd_error_add_space_hint(err, volumes_dir, "retry the request");
+    return -1;
 }

@@ -85,7 +85,9 @@ void volume_cleanup_versions(const char *volumes_dir, const struct volume_state 
 
 /*
  * Clean the volumes directory at start: leftover builds, and older
- * versions that nothing mounts. Errors are logged, not returned.
+ * versions that nothing mounts. Then create its nvidia_driver directory,
+ * so that the first Create builds only the volume. Errors are logged or
+ * left for Create, not returned.
  */
 void volume_cleanup_at_start(struct plugin *plugin);
 

@@ -8,6 +8,7 @@
  */
 #include "test_util.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "flags.h"
@@ -222,6 +223,22 @@ static void start_cleans_volumes_dir(void **state)
     assert_true(version_dir_exists("375.66"));
 }
 
+static void start_creates_base_dir(void **state)
+{
+    cleanup_free char *base = nvd_xasprintf("%s/nvidia_driver", volumes_dir);
+    struct stat st;
+
+    run_ok("mkdir -p '%s'", volumes_dir);
+    volume_cleanup_at_start(&plugin);
+    assert_int_equal(stat(base, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0755);
+
+    /* The first Create builds into it. */
+    expect_call("/VolumeDriver.Create", OLD_NAME, NULL, "{\"Err\":null}\n");
+    assert_true(version_dir_exists("375.66"));
+}
+
 static void corrupt_state_file_reported(void **state)
 {
     run_ok("mkdir -p '%s' && echo '{\"Mounts\":[' >'%s/mounts.json'", volumes_dir, volumes_dir);
@@ -320,6 +337,34 @@ static void state_file_saved_into_missing_dir(void **state)
     run_ok("test -z \"$(ls -A '%s' | grep -v '^mounts.json$')\"", dir);
 }
 
+static void state_file_full_disk_names_space(void **state)
+{
+    cleanup_volume_state struct volume_state saved = {0};
+    cleanup_volume_state struct volume_state loaded = {0};
+    cleanup_error nvd_error *err = NULL;
+
+    run_ok("mkdir -p '%s'", volumes_dir);
+    if (mount("tmpfs", volumes_dir, "tmpfs", 0, "size=64k") < 0)
+        skip();
+    assert_true(volume_state_add_mount(&saved, OLD_NAME, "c1", "390.48"));
+    assert_int_equal(volume_state_save(volumes_dir, &saved, NULL), 0);
+    run_ok("dd if=/dev/zero of='%s/fill' bs=4k 2>/dev/null || true", volumes_dir);
+
+    assert_true(volume_state_add_mount(&saved, OLD_NAME, "c2", "390.48"));
+    assert_int_equal(volume_state_save(volumes_dir, &saved, &err), -1);
+    assert_non_null(err);
+    assert_non_null(strstr(err->msg, "No space left on device"));
+    cleanup_free char *hint = nvd_xasprintf("Free space on the file system of %s", volumes_dir);
+    assert_non_null(strstr(err->msg, hint));
+    assert_non_null(strstr(err->msg, "then retry the request"));
+
+    /* The saved file is the previous one, and no temporary file is left. */
+    assert_int_equal(volume_state_load(volumes_dir, &loaded, NULL), 0);
+    assert_int_equal(loaded.mount_count, 1);
+    run_ok("test -z \"$(ls -A '%s' | grep -v -e '^mounts.json$' -e '^fill$')\"", volumes_dir);
+    run_ok("umount '%s'", volumes_dir);
+}
+
 static void state_file_empty_loads_nothing(void **state)
 {
     cleanup_volume_state struct volume_state loaded = {0};
@@ -345,6 +390,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_file_large_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_empty_loads_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_saved_into_missing_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_file_full_disk_names_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_creates_base_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
