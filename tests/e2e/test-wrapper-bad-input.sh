@@ -1,9 +1,10 @@
 #!/bin/bash
 # Bad input to nvidia-docker: empty arguments and missing images get
-# docker's own message and status; a stopped engine, a plugin that answers
-# garbage or HTTP 500, and malformed or huge image labels get one line from
-# nvidia-docker and exit status 1, and docker never runs a half-built
-# command line.
+# docker's own message and status (a missing image with NV_GPU: one line),
+# an unknown option a warning before docker decides; a stopped engine, a
+# plugin that answers garbage or HTTP 500, and malformed or huge image
+# labels get one line from nvidia-docker and exit status 1, and docker
+# never runs a half-built command line.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
 . "$E2E_DIR/common.sh"
@@ -60,18 +61,32 @@ same_as_docker run ''
 same_as_docker run --rm '' true
 same_as_docker -H '' ps
 
-# A missing image: docker's own message and status.
-# TODO: nvidia-docker reports a failed pull itself (exit status 1); it
-# should let docker run and report it, as this check expects.
-capture "$DOCKER" run --rm nvd-test/no-such-image:1 true
+# A missing image: docker's own message and status, as for --gpus, which
+# docker never runs without GPUs. With NV_GPU, running the line unchanged
+# could start a container without GPUs, so nvidia-docker stops it with one
+# line that holds docker's message.
+same_as_docker run --rm nvd-test/no-such-image:1 true
+expect_not_contains "stderr for a missing image" "nvidia-docker |" "$ERR"
+capture "$DOCKER" run --rm --gpus all nvd-test/no-such-image:1 true
 docker_status=$STATUS
-capture "$NVIDIA_DOCKER" run --rm nvd-test/no-such-image:1 true
-if [ "$STATUS" -eq 1 ] && [[ "$ERR" == *"nvidia-docker |"* ]]; then
-    echo "# skip: missing image: nvidia-docker reports the failed pull itself"
-else
-    expect_status "$docker_status"
-    expect_not_contains "stderr for a missing image" "nvidia-docker |" "$ERR"
-fi
+capture "$NVIDIA_DOCKER" run --rm --gpus all nvd-test/no-such-image:1 true
+expect_status "$docker_status"
+expect_not_contains "stderr for a missing image with --gpus" "nvidia-docker |" "$ERR"
+: >"$calls"
+capture env NV_GPU=0 NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm nvd-test/no-such-image:1 true
+expect_status 1
+expect_one_line "missing image with NV_GPU"
+echo "# stderr: $ERR"
+expect_contains "stderr for a missing image with NV_GPU" "nvd-test/no-such-image" "$ERR"
+expect_no_docker_run "missing image with NV_GPU"
+
+# An option this nvidia-docker does not know: docker gets the command line
+# unchanged and decides, after one warning that says the GPUs were not added.
+: >"$calls"
+capture env NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm --new-flag x "$IMAGE" true
+expect_contains "stderr for an unknown option" \
+    "Warning: unknown docker option --new-flag: passing the command line to docker unchanged, without GPUs" "$ERR"
+expect_eq "docker's command line for an unknown option" "run --rm --new-flag x $IMAGE true" "$(cat "$calls")"
 
 # A stopped engine: one line naming the socket, and docker never runs.
 : >"$calls"
