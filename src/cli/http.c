@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "quote.h"
 #include "util.h"
 
 /* Limits on what a server may send: header block and whole response. */
@@ -204,6 +205,11 @@ int http_roundtrip(int fd, const struct http_request *req, int64_t deadline_ms,
             nvd_error_sys(err, errno, "reading the HTTP response failed");
             break;
         }
+        if (n == 0 && in.len == 0) {
+            /* Not a bad reply but none: the server went away. */
+            nvd_error_sys(err, ECONNRESET, "the server closed the connection without a reply");
+            break;
+        }
         in.len += (size_t)n;
         rc = http_parse_response(in.data, in.len, n == 0, resp, err);
         if (rc != 0)
@@ -254,8 +260,8 @@ static int parse_status_line(const char *line, size_t len, struct http_response 
     if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9' ||
         line[8] != ' ' || d[0] < '1' || d[0] > '5' || d[1] < '0' || d[1] > '9' ||
         d[2] < '0' || d[2] > '9' || (len > 12 && line[12] != ' ')) {
-        return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP status line \"%.*s\"",
-                             (int)(len > 80 ? 80 : len), line);
+        cleanup_free char *shown = quote_bytes(line, len);
+        return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP status line \"%s\"", shown);
     }
     resp->status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
     resp->reason = len > 13 ? nvd_xasprintf("%.*s", (int)(len - 13), line + 13)
@@ -277,8 +283,8 @@ static int parse_header_line(const char *line, size_t len, struct http_response 
         }
     }
     if (name_len == 0) {
-        return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP header line \"%.*s\"",
-                             (int)(len > 80 ? 80 : len), line);
+        cleanup_free char *shown = quote_bytes(line, len);
+        return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP header line \"%s\"", shown);
     }
 
     const char *v = colon + 1;
@@ -324,10 +330,12 @@ static int parse_head(const char **p, const char *end, bool at_eof,
         }
         if (len == 0)
             return 1;
-        if (line[0] == ' ' || line[0] == '\t')
+        if (line[0] == ' ' || line[0] == '\t') {
+            cleanup_free char *shown = quote_bytes(line, len);
             return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "invalid HTTP header line \"%.*s\": folded lines are not supported",
-                                 (int)(len > 80 ? 80 : len), line);
+                                 "invalid HTTP header line \"%s\": folded lines are not supported",
+                                 shown);
+        }
         if (parse_header_line(line, len, resp, err) < 0)
             return -1;
     }
@@ -347,6 +355,15 @@ static void clear_head(struct http_response *resp)
     resp->reason = NULL;
 }
 
+/* Fail with the message about a Content-Length value and why it is
+ * wrong (empty, or ": too large"). */
+static int bad_content_length(const char *value, const char *why, nvd_error **err)
+{
+    cleanup_free char *shown = quote_str(value);
+
+    return nvd_error_set(err, NVD_ERR_INVALID, "invalid Content-Length \"%s\"%s", shown, why);
+}
+
 /* Parse one Content-Length value list ("12" or "12, 12") into *length,
  * which contains the value of earlier headers or SIZE_MAX. */
 static int parse_content_length(const char *value, size_t *length, nvd_error **err)
@@ -359,22 +376,20 @@ static int parse_content_length(const char *value, size_t *length, nvd_error **e
 
         while (*p >= '0' && *p <= '9') {
             if (n > (SIZE_MAX - 9) / 10)
-                return nvd_error_set(err, NVD_ERR_INVALID,
-                                     "invalid Content-Length \"%s\": too large", value);
+                return bad_content_length(value, ": too large", err);
             n = n * 10 + (size_t)(*p++ - '0');
         }
         if (p == digits)
-            return nvd_error_set(err, NVD_ERR_INVALID, "invalid Content-Length \"%s\"", value);
+            return bad_content_length(value, "", err);
         if (*length != SIZE_MAX && *length != n)
-            return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "conflicting Content-Length values in \"%s\"", value);
+            return bad_content_length(value, ": the values differ", err);
         *length = n;
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p == '\0')
             return 0;
         if (*p != ',')
-            return nvd_error_set(err, NVD_ERR_INVALID, "invalid Content-Length \"%s\"", value);
+            return bad_content_length(value, "", err);
         p++;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -460,8 +475,10 @@ static int parse_chunked(const char *p, const char *end, bool at_eof,
 
 bad_size:
     nvd_buf_free(&body);
-    return nvd_error_set(err, NVD_ERR_INVALID, "invalid chunk size line \"%.*s\"",
-                         (int)(len > 40 ? 40 : len), line);
+    {
+        cleanup_free char *shown = quote_bytes(line, len);
+        return nvd_error_set(err, NVD_ERR_INVALID, "invalid chunk size line \"%s\"", shown);
+    }
 incomplete:
     nvd_buf_free(&body);
     if (at_eof)

@@ -67,11 +67,10 @@ static void warn_unknown_option(const struct scan_result *scan, char *const *arg
 }
 
 /*
- * Set *config to the .Config of image, pulling the image first as the
- * command line's --pull, --platform and -q say (docker's default: when the
- * engine does not have it). Return 1 when the image is still missing after
- * that (--pull never, or a failed pull, with the pull's error in *err), so
- * that the caller can leave the command line to docker.
+ * Set *config to the .Config of image, pulled first with the command line's
+ * --pull, --platform and -q (by default only when the engine lacks it).
+ * Return 1 with the error in *err when the image is still missing (--pull
+ * never, or a failed pull), so that the caller can leave it to docker.
  */
 static int inspect_image(struct engine *engine, const char *image,
                          const struct scan_result *scan, json_t **config, nvd_error **err)
@@ -97,11 +96,11 @@ static int inspect_image(struct engine *engine, const char *image,
 }
 
 /*
- * Return true when the user asked for GPUs whatever the image says: NV_GPU,
- * or NVIDIA_VISIBLE_DEVICES among the command line's -e and --env-file.
- * docker running such a command line unchanged could start a container
- * without them. --gpus is not counted: docker never runs it without GPUs
- * (the engine rejects it unless NVIDIA's hook gives them).
+ * Return true when the user requested GPUs for any image: NV_GPU, or
+ * NVIDIA_VISIBLE_DEVICES among the command line's -e and --env-file. docker
+ * running such a command line unchanged could start a container without
+ * them. --gpus does not count, because an engine without NVIDIA's hook
+ * rejects it, so docker never runs it without GPUs.
  */
 static bool explicit_gpu_request(char *const *args, int nargs, int start)
 {
@@ -269,10 +268,9 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
     if (inspected < 0)
         goto out;
     if (inspected > 0) {
-        /* A missing image: docker reports it with its own message and
-         * status, unless running the line unchanged could start a
-         * container without the GPUs the user asked for. With --pull never
-         * docker cannot start one either. */
+        /* docker reports a missing image with its own message and status,
+         * unless running the line unchanged could start a container
+         * without the GPUs the user requested. With --pull never it cannot. */
         bool never = scan->pull && strcmp(scan->pull, "never") == 0;
         if (!never && explicit_gpu_request(args, nargs, start))
             goto out;

@@ -132,17 +132,27 @@ capture "$NVIDIA_DOCKER" run --rm "$huge_image" nvidia-smi -L
 expect_status 0
 expect_line "nvidia-smi -L with a 100 kB label" "GPU 1: $GPU_NAME (UUID: $GPU1_UUID)" "$OUT"
 
+# A requirement of 100 kB that is not met: one line that shows its start.
+big_requirement="cuda>=$(head -c 100000 /dev/zero | tr '\0' '9')"
+capture "$NVIDIA_DOCKER" run --rm -e "NVIDIA_REQUIRE_CUDA=$big_requirement" "$IMAGE" true
+expect_status 1
+expect_one_line "requirement of 100 kB"
+echo "# stderr: $ERR"
+expect_contains "stderr for a requirement of 100 kB" "... (100006 bytes)" "$ERR"
+[ "${#ERR}" -lt 1000 ] || fail "the message about a requirement of 100 kB has ${#ERR} bytes"
+
 # A plugin that answers garbage, or HTTP 500. The wrapper asks the plugin
 # on localhost:3476, so it runs in a network namespace of its own where a
 # stand-in server has that port; the engine is still reached on its socket.
 responder="$E2E_TMP/responder"
 cat >"$responder" <<'SCRIPT'
 #!/bin/sh
-# Reads one request and answers as NVD_REPLY says.
+# Reads one request and answers as NVD_REPLY says, or else the file
+# NVD_REPLY_FILE.
 while IFS= read -r line; do
     [ "$(printf '%s' "$line" | tr -d '\r')" = "" ] && break
 done
-case "$NVD_REPLY" in
+case "${NVD_REPLY:-$(cat "$NVD_REPLY_FILE")}" in
     500) printf 'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\nsimulated failure\n' ;;
     json) printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"Devi":[' ;;
     *) printf '\001\002 not http at all \377\376\n' ;;
@@ -180,14 +190,20 @@ for reply in 500 json garbage; do
     echo "# stderr: $ERR"
     expect_contains "stderr for plugin reply $reply" "plugin" "$ERR"
     expect_no_docker_run "plugin reply $reply"
+    expect_contains "stderr for plugin reply $reply" "localhost:3476" "$ERR"
     if [ "$reply" = 500 ]; then
         expect_contains "stderr for an HTTP 500 from the plugin" "simulated failure" "$ERR"
+    fi
+    if [ "$reply" = garbage ]; then
+        expect_contains "stderr for a garbage reply" 'not http at all \xff\xfe' "$ERR"
     fi
 done
 
 # The same stand-in plugin reached through NV_HOST, in remote mode.
 port=3479
-busybox nc -ll -p "$port" -e "$responder" </dev/null >/dev/null 2>&1 &
+reply_file="$E2E_TMP/reply"
+echo garbage >"$reply_file"
+NVD_REPLY_FILE="$reply_file" busybox nc -ll -p "$port" -e "$responder" </dev/null >/dev/null 2>&1 &
 server=$!
 stop_server() {
     kill "$server" 2>/dev/null || true
@@ -199,7 +215,8 @@ server_is_ready() { [ -n "$(ss -Hltn "sport = :$port")" ]; }
 wait_until 10 server_is_ready || fail "the stand-in plugin did not listen on port $port"
 for reply in 500 json garbage; do
     : >"$calls"
-    capture env NVD_REPLY="$reply" NV_HOST="http://127.0.0.1:$port" NV_DOCKER="$recorder" \
+    echo "$reply" >"$reply_file"
+    capture env NV_HOST="http://127.0.0.1:$port" NV_DOCKER="$recorder" \
         "$NVIDIA_DOCKER" run --rm "$IMAGE" true
     if [[ "$ERR" == *"not supported yet"* ]]; then
         echo "# skip: NV_HOST: remote mode is not implemented in this build"
@@ -210,4 +227,7 @@ for reply in 500 json garbage; do
     echo "# stderr: $ERR"
     expect_contains "stderr for plugin reply $reply through NV_HOST" "127.0.0.1:$port" "$ERR"
     expect_no_docker_run "plugin reply $reply through NV_HOST"
+    if [ "$reply" = 500 ]; then
+        expect_contains "stderr for an HTTP 500 through NV_HOST" "simulated failure" "$ERR"
+    fi
 done

@@ -167,6 +167,44 @@ static void test_http_bad_input(void **state)
     }
 }
 
+/* Messages show the bytes a server sent escaped and clipped. */
+static void test_http_bad_input_messages(void **state)
+{
+    (void)state;
+    static const struct { const char *reply, *message; } cases[] = {
+        { "\001\002 not http at all \377\376\n",
+          "invalid HTTP status line \"\\x01\\x02 not http at all \\xff\\xfe\"" },
+        { "HTTP/1.1 200 OK\r\nBad\x9b[2J: x\r\n\r\n",
+          "invalid HTTP header line \"Bad\\x9b[2J: x\"" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 1\x1b\r\n\r\nx",
+          "invalid Content-Length \"1\\x1b\"" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\xff\r\n",
+          "invalid chunk size line \"z\\xff\"" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_response resp;
+        nvd_error *err = NULL;
+        assert_int_equal(parse(cases[i].reply, true, &resp, &err), -1);
+        assert_string_equal(err->msg, cases[i].message);
+        nvd_error_free(err);
+    }
+
+    /* A status line of 100 kB is clipped. */
+    struct nvd_buf big = { 0 };
+    nvd_buf_puts(&big, "HTTP/1.1 2");
+    for (int i = 0; i < 100000; i++)
+        nvd_buf_puts(&big, "0");
+    nvd_buf_puts(&big, "\r\n\r\n");
+    struct http_response resp;
+    nvd_error *err = NULL;
+    assert_int_equal(parse(big.data, true, &resp, &err), -1);
+    assert_non_null(strstr(err->msg, "... (100010 bytes)\""));
+    assert_true(strlen(err->msg) < 200);
+    nvd_error_free(err);
+    nvd_buf_free(&big);
+}
+
 static void test_http_same_lengths_accepted(void **state)
 {
     (void)state;
@@ -274,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_http_close_delimited),
         cmocka_unit_test(test_http_interim_and_empty),
         cmocka_unit_test(test_http_bad_input),
+        cmocka_unit_test(test_http_bad_input_messages),
         cmocka_unit_test(test_http_same_lengths_accepted),
         cmocka_unit_test(test_http_escape),
         cmocka_unit_test(test_http_roundtrip_socketpair),
