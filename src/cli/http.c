@@ -4,9 +4,11 @@
  * parser is a pure function over the bytes read so far, so the reader
  * simply parses again after each read until the response is complete.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -99,10 +101,70 @@ static int connect_unix(const char *path, int64_t deadline_ms, nvd_error **err)
     return fd;
 }
 
-/* Connect to host:port, trying each address the resolver returns. */
+/*
+ * Connect to the literal address addr (IPv4 or IPv6) and the numeric port
+ * without the resolver. Return the socket, or -1 with errno set, with
+ * errno EINVAL when addr or port is not literal.
+ */
+static int connect_literal(const char *addr, const char *port, int64_t deadline_ms)
+{
+    struct sockaddr_in in4 = { .sin_family = AF_INET };
+    struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+    const struct sockaddr *sa;
+    socklen_t sa_len;
+    char *end = NULL;
+    unsigned long number = strtoul(port, &end, 10);
+
+    if (port[0] < '0' || port[0] > '9' || *end != '\0' || number > 65535) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (inet_pton(AF_INET, addr, &in4.sin_addr) == 1) {
+        in4.sin_port = htons((uint16_t)number);
+        sa = (const struct sockaddr *)&in4;
+        sa_len = sizeof(in4);
+    } else if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1) {
+        in6.sin6_port = htons((uint16_t)number);
+        sa = (const struct sockaddr *)&in6;
+        sa_len = sizeof(in6);
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (connect_wait(fd, sa, sa_len, deadline_ms) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Connect to host:port, trying each address the resolver returns. A
+ * literal address skips the resolver, and so does "localhost" while
+ * 127.0.0.1 accepts: resolving it reads four files of /etc, which costs
+ * more than the request itself. When 127.0.0.1 refuses (a plugin that
+ * listens on [::1] only), the resolver's addresses are tried.
+ */
 static int connect_tcp(const char *host, const char *port, int64_t deadline_ms,
                        nvd_error **err)
 {
+    bool localhost = strcasecmp(host, "localhost") == 0;
+    int literal_fd = connect_literal(localhost ? "127.0.0.1" : host, port, deadline_ms);
+
+    if (literal_fd >= 0)
+        return literal_fd;
+    if (errno != EINVAL && !(localhost && (errno == ECONNREFUSED || errno == EADDRNOTAVAIL ||
+                                           errno == ENETUNREACH))) {
+        nvd_error_sys(err, errno, "connecting to %s:%s failed", host, port);
+        return -1;
+    }
+
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     struct addrinfo *list = NULL;
     int rc = getaddrinfo(host, port, &hints, &list);
