@@ -45,6 +45,10 @@ static bool needs_inspection(const struct scan_result *scan, char *const *args)
     /* docker rejects two -H itself, so no engine is queried first. */
     if (scan->host_count > 1)
         return false;
+    /* docker rejects a --pull value other than these with its own message. */
+    if (scan->pull && strcmp(scan->pull, "always") != 0 && strcmp(scan->pull, "missing") != 0 &&
+        strcmp(scan->pull, "never") != 0)
+        return false;
     /* docker rejects an empty or dash-led image name with its own message. */
     const char *image = args[scan->image_index];
     return image[0] != '\0' && image[0] != '-';

@@ -95,6 +95,16 @@ expect_status "$docker_status"
 expect_eq "stderr of run --pull never on a missing image" "$docker_err" "$ERR"
 expect_not_contains "docker commands of run --pull never" "pull $remote" "$(cat "$calls")"
 
+# A --pull value docker does not know: docker's own message, and no pull.
+capture "$DOCKER" run --rm --pull sometimes "$remote" true
+docker_status=$STATUS docker_err=$ERR
+: >"$calls"
+capture env NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm --pull sometimes "$remote" true
+expect_status "$docker_status"
+expect_eq "stderr of run --pull sometimes" "$docker_err" "$ERR"
+expect_eq "docker commands of run --pull sometimes" "run --rm --pull sometimes $remote true" \
+    "$(cat "$calls")"
+
 # -q and --platform go to the pull: no progress on stderr. docker run
 # takes -q from docker 23 on, so with this docker (20.10) it then rejects
 # the command line itself; a newer one prints the container's output.
