@@ -77,8 +77,8 @@ expect_no_line "/dev/nvidia-caps in the container" nvidia-cap66 "$OUT"
 # this plugin, so the container gets its devices. The second plugin is not
 # dockerd's volume driver, so the driver volume it names
 # (nvidia_driver_550.54.15) comes from the harness's plugin, with that
-# plugin's k80x2 files; this root's nvidia-smi and NVML double are mounted
-# over them as above.
+# plugin's k80x2 files. This root's nvidia-smi and NVML double are mounted
+# over them, as above.
 volume=nvidia_driver_550.54.15
 remove_volume() {
     "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true

@@ -2,7 +2,7 @@
 # An image that the engine lacks is pulled first, from Debian's
 # docker-registry on loopback: the pull's progress goes to stderr, and
 # stdout is exactly what docker prints (the container's output for run,
-# the container id for create). --pull, --platform and -q say how it is
+# the container id for create). --pull, --platform and -q set how it is
 # pulled, as they do for docker.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
@@ -105,9 +105,9 @@ expect_eq "stderr of run --pull sometimes" "$docker_err" "$ERR"
 expect_eq "docker commands of run --pull sometimes" "run --rm --pull sometimes $remote true" \
     "$(cat "$calls")"
 
-# -q and --platform go to the pull: no progress on stderr. docker run
-# takes -q from docker 23 on, so with this docker (20.10) it then rejects
-# the command line itself; a newer one prints the container's output.
+# -q and --platform go to the pull, so stderr shows no progress. docker run
+# takes -q from docker 23 on. This docker (20.10) then rejects the command
+# line itself, and a newer one prints the container's output.
 : >"$calls"
 capture env NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm -q --platform linux/amd64 \
     "$remote" nvidia-smi -L
