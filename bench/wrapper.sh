@@ -1,7 +1,10 @@
 #!/bin/bash
 # The cost of nvidia-docker itself, with a Docker engine and the plugin up.
 #
-# Usage: bench/wrapper.sh BUILD_DIR [RUNS]     (as root; RUNS defaults to 300)
+# Usage: bench/wrapper.sh BUILD_DIR [RUNS [BASELINE]]
+#        (as root; RUNS defaults to 300; BASELINE: another nvidia-docker
+#        binary, such as one built from an earlier commit, timed in the same
+#        session as a fifth command, "baseline run")
 #
 # Like the end-to-end harness, it runs itself again in private mount and
 # network namespaces, starts its own dockerd and an nvidia-docker-plugin on
@@ -25,7 +28,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=nvd-bench/cuda:8.0
 
 usage() {
-    echo "usage: bench/wrapper.sh BUILD_DIR [RUNS]" >&2
+    echo "usage: bench/wrapper.sh BUILD_DIR [RUNS [BASELINE]]" >&2
     exit 2
 }
 
@@ -40,7 +43,13 @@ outer_main() {
     mkdir -p /run/docker/plugins
     WORK=$(mktemp -d /tmp/nvd-bench-wrapper.XXXXXX)
     trap 'rm -rf "$WORK"' EXIT
-    unshare -m -n --propagation private "$SELF" --in-namespace "$WORK" "$BUILD" "${2:-300}"
+    local baseline=
+    if [ -n "${3:-}" ]; then
+        [ -x "$3" ] || die "$3 is not an executable nvidia-docker"
+        baseline=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
+    fi
+    unshare -m -n --propagation private "$SELF" --in-namespace "$WORK" "$BUILD" "${2:-300}" \
+        "$baseline"
 }
 
 inner_cleanup() {
@@ -53,6 +62,7 @@ inner_main() {
     WORK=$1
     BUILD=$2
     RUNS=$3
+    BASELINE=${4:-}
     PLUGIN="$BUILD/bin/nvidia-docker-plugin"
     WRAPPER="$BUILD/bin/nvidia-docker"
     PLUGIN_PID=
@@ -85,12 +95,17 @@ inner_main() {
     echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)," \
         "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
     echo "== 1. Wrapper cost (NV_DOCKER=/bin/true), $RUNS runs each"
+    local baseline_args=()
+    if [ -n "$BASELINE" ]; then
+        baseline_args=(-n "baseline run" "$BASELINE run --rm $IMAGE true")
+    fi
     NV_DOCKER=/bin/true hyperfine -N --warmup 20 --runs "$RUNS" --style basic \
         --export-json "$WORK/cost.json" \
         -n "true run" "/bin/true run --rm $IMAGE true" \
         -n "nvidia-docker run" "$WRAPPER run --rm $IMAGE true" \
         -n "true ps" "/bin/true ps" \
-        -n "nvidia-docker ps" "$WRAPPER ps" >/dev/null 2>>"$WORK/hyperfine.log" ||
+        -n "nvidia-docker ps" "$WRAPPER ps" \
+        "${baseline_args[@]}" >/dev/null 2>>"$WORK/hyperfine.log" ||
         die "hyperfine failed: $(tail -n 5 "$WORK/hyperfine.log")"
     report "$WORK/cost.json" 3
     local run_cost ps_cost

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "container_env.h"
+#include "quote.h"
 #include "scan.h"
 #include "util.h"
 
@@ -110,11 +111,13 @@ int container_env_apply_file(struct container_env *env, const char *path, const 
                 return nvd_error_set(err, NVD_ERR_INVALID,
                                      "invalid --env-file %s: line %zu has no variable name",
                                      path, line_no);
-            if (strcspn(p, NAME_BLANKS) < name_len)
+            if (strcspn(p, NAME_BLANKS) < name_len) {
+                cleanup_free char *shown = quote_bytes(p, name_len);
                 return nvd_error_set(err, NVD_ERR_INVALID,
-                                     "invalid --env-file %s: the variable name \"%.*s\" on line "
+                                     "invalid --env-file %s: the variable name \"%s\" on line "
                                      "%zu contains blanks",
-                                     path, (int)name_len, p, line_no);
+                                     path, shown, line_no);
+            }
             if (eq) {
                 cleanup_free char *value =
                     nvd_xasprintf("%.*s", (int)(line_len - name_len - 1), eq + 1);

@@ -384,12 +384,23 @@ int engine_inspect_image(struct engine *e, const char *image, json_t **config,
     return cli_inspect_image(e, image, config, err);
 }
 
-int engine_pull_image(struct engine *e, const char *image, nvd_error **err)
+int engine_pull_image(struct engine *e, const char *image, const struct engine_pull *how,
+                      nvd_error **err)
 {
-    const char *cmd[] = { "pull", image, NULL };
+    const char *cmd[6] = { "pull" };
+    size_t n = 1;
     struct docker_result res;
 
-    if (docker_run(e->docker, e->globals, e->global_count, cmd, DOCKER_OUT_STDERR, &res, err) < 0)
+    if (how->platform) {
+        cmd[n++] = "--platform";
+        cmd[n++] = how->platform;
+    }
+    if (how->quiet)
+        cmd[n++] = "-q";
+    cmd[n++] = image;
+    cmd[n] = NULL;
+    if (docker_run(e->docker, e->globals, e->global_count, cmd,
+                   how->quiet ? DOCKER_OUT_DISCARD : DOCKER_OUT_STDERR, &res, err) < 0)
         return -1;
     if (res.status != 0) {
         cleanup_free char *message = docker_result_message(&res, "pull");

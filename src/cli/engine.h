@@ -60,8 +60,19 @@ bool engine_host_is_local(const char *host);
 int engine_inspect_image(struct engine *e, const char *image, json_t **config,
                          nvd_error **err);
 
-/* Run "docker pull image" with docker's output on our stderr. */
-int engine_pull_image(struct engine *e, const char *image, nvd_error **err);
+/* How engine_pull_image() pulls: docker pull's --platform and -q. */
+struct engine_pull {
+    const char *platform;   /* NULL: the engine's own platform */
+    bool quiet;             /* no progress, and docker pull's output dropped */
+};
+
+/*
+ * Run "docker pull [--platform P] [-q] image" with docker's output on our
+ * stderr (dropped when quiet). A pull that docker reports as failed is an
+ * NVD_ERR_NOT_FOUND error with docker's message.
+ */
+int engine_pull_image(struct engine *e, const char *image, const struct engine_pull *how,
+                      nvd_error **err);
 
 /*
  * Make sure the volume `name` exists with `driver`. Creating a volume that

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gpus_flag.h"
+#include "quote.h"
 #include "scan.h"
 #include "util.h"
 
@@ -131,10 +132,12 @@ static int take_count(struct gpus_parse *st, const char *text, nvd_error **err)
         st->out->kind = GPUS_ALL;
         return 0;
     }
-    if (!parse_count(text, &st->out->count))
+    if (!parse_count(text, &st->out->count)) {
+        cleanup_free char *shown = quote_str(text);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid --gpus %s: \"%s\" is not a count; give " GPUS_FORMS,
-                             st->value, text);
+                             st->value, shown);
+    }
     st->out->kind = GPUS_COUNT;
     return 0;
 }
@@ -155,11 +158,13 @@ static int take_device(struct gpus_parse *st, const char *id, nvd_error **err)
 
 static int take_capability(struct gpus_parse *st, const char *name, nvd_error **err)
 {
-    if (!is_capability(name))
+    if (!is_capability(name)) {
+        cleanup_free char *shown = quote_str(name);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid --gpus %s: unknown capability \"%s\"; use gpu, compute, "
                              "compat32, graphics, utility, video or display",
-                             st->value, name);
+                             st->value, shown);
+    }
     return 0;
 }
 
@@ -219,14 +224,17 @@ static int take_pair(struct gpus_parse *st, const char *key, const char *val, nv
     }
     if (strcmp(key, "options") == 0)
         return see_once(st, &st->seen_options, key, err);
+    cleanup_free char *shown = quote_str(key);
     return nvd_error_set(err, NVD_ERR_INVALID,
                          "invalid --gpus %s: unknown key \"%s\"; give " GPUS_FORMS,
-                         st->value, key);
+                         st->value, shown);
 }
 
 int gpus_flag_parse(const char *value, struct gpus_flag *out, nvd_error **err)
 {
-    struct gpus_parse st = { .value = value, .out = out };
+    /* st.value is the value as messages show it. */
+    cleanup_free char *shown = quote_str(value);
+    struct gpus_parse st = { .value = shown, .out = out };
     struct csv_fields fields = { 0 };
     const char *problem = NULL;
     int rc = -1;
@@ -242,7 +250,7 @@ int gpus_flag_parse(const char *value, struct gpus_flag *out, nvd_error **err)
         return nvd_error_set(err, NVD_ERR_INVALID, "invalid --gpus \"\": give " GPUS_FORMS);
     if (csv_split(value, &fields, &problem) < 0) {
         nvd_error_set(err, NVD_ERR_INVALID, "invalid --gpus %s: %s; give " GPUS_FORMS,
-                      value, problem);
+                      shown, problem);
         goto out;
     }
 
@@ -270,7 +278,7 @@ int gpus_flag_parse(const char *value, struct gpus_flag *out, nvd_error **err)
 
     if (st.seen_device && st.seen_count) {
         nvd_error_set(err, NVD_ERR_INVALID,
-                      "invalid --gpus %s: give either a count or device=, not both", value);
+                      "invalid --gpus %s: give either a count or device=, not both", shown);
         goto out;
     }
     if (st.seen_device) {
@@ -310,10 +318,11 @@ char *gpus_flag_selection(const struct gpus_flag *flag, const char *value, size_
     if (flag->count == 0)
         return nvd_xstrdup("void");
     if ((unsigned long)flag->count > gpu_count) {
+        cleanup_free char *shown = quote_str(value);
         nvd_error_set(err, NVD_ERR_INVALID,
                       "--gpus %s requests %ld GPU%s, but this host has %zu: request at "
                       "most %zu, or all",
-                      value, flag->count, flag->count == 1 ? "" : "s", gpu_count, gpu_count);
+                      shown, flag->count, flag->count == 1 ? "" : "s", gpu_count, gpu_count);
         return NULL;
     }
 

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "image.h"
+#include "plugin_client.h"
+#include "quote.h"
 #include "util.h"
 
 #define BLANKS " \t\n"
@@ -105,11 +107,13 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     const char *disable = container_env_get(env, "NVIDIA_DISABLE_REQUIRE");
     bool disabled = false;
 
-    if (disable && parse_go_bool(disable, &disabled) < 0)
+    if (disable && parse_go_bool(disable, &disabled) < 0) {
+        cleanup_free char *shown = quote_str(disable);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid NVIDIA_DISABLE_REQUIRE=\"%s\": expected true or false "
                              "(or 1 or 0)",
-                             disable);
+                             shown);
+    }
     if (disabled)
         return 0;
 
@@ -128,11 +132,13 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     size_t major = strspn(cuda, "0123456789");
     size_t minor = cuda[major] == '.' ? strspn(cuda + major + 1, "0123456789") : 0;
     if (major == 0 || (cuda[major] != '\0' && minor == 0) ||
-        (minor > 0 && cuda[major + 1 + minor] != '\0' && cuda[major + 1 + minor] != '.'))
+        (minor > 0 && cuda[major + 1 + minor] != '\0' && cuda[major + 1 + minor] != '.')) {
+        cleanup_free char *shown = quote_str(cuda);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid CUDA_VERSION=\"%s\": expected a version such as 8.0 or "
                              "8.0.61; set NVIDIA_DISABLE_REQUIRE=true to skip the check",
-                             cuda);
+                             shown);
+    }
     cleanup_free char *expr =
         minor > 0 ? nvd_xasprintf("cuda>=%.*s", (int)(major + 1 + minor), cuda)
                   : nvd_xasprintf("cuda>=%.*s", (int)major, cuda);
@@ -180,11 +186,14 @@ static int choose_gpus(bool labelled, const struct container_env *env,
     if (choice->nv_gpu && choice->gpus) {
         cleanup_free char *a = normalize_selection(choice->nv_gpu);
         cleanup_free char *b = normalize_selection(choice->gpus);
-        if (strcmp(a, b) != 0)
+        if (strcmp(a, b) != 0) {
+            cleanup_free char *nv_gpu = quote_str(choice->nv_gpu);
+            cleanup_free char *gpus = quote_str(choice->gpus_value);
             return nvd_error_set(err, NVD_ERR_INVALID,
                                  "NV_GPU=%s and --gpus %s choose different GPUs: give only "
                                  "one of them",
-                                 choice->nv_gpu, choice->gpus_value);
+                                 nv_gpu, gpus);
+        }
     }
 
     if (choice->nv_gpu) {
@@ -289,15 +298,19 @@ int image_check_cuda(const char *driver_cuda, const char *image_cuda, nvd_error 
 {
     long driver_major, driver_minor, image_major, image_minor;
 
-    if (!parse_major_minor(image_cuda, &image_major, &image_minor))
+    if (!parse_major_minor(image_cuda, &image_major, &image_minor)) {
+        cleanup_free char *shown = quote_str(image_cuda);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid label %s=\"%s\" on the image: expected <major>.<minor>, "
                              "such as 8.0",
-                             IMAGE_LABEL_CUDA, image_cuda);
-    if (!parse_major_minor(driver_cuda, &driver_major, &driver_minor))
+                             IMAGE_LABEL_CUDA, shown);
+    }
+    if (!parse_major_minor(driver_cuda, &driver_major, &driver_minor)) {
+        cleanup_free char *shown = quote_str(driver_cuda);
         return nvd_error_set(err, NVD_ERR_DRIVER,
                              "the nvidia-docker plugin reported the invalid CUDA version \"%s\"",
-                             driver_cuda);
+                             shown);
+    }
     if (image_major > driver_major || (image_major == driver_major && image_minor > driver_minor))
         return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
                              "unsupported CUDA version: driver %s < image %s",
@@ -367,11 +380,17 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
         cleanup_error nvd_error *cause = NULL;
 
         /* With every fact unknown, only a malformed expression fails. */
-        if (nvd_require_eval(r->expr, &unknown, NULL, &cause) < 0)
+        if (nvd_require_eval(r->expr, &unknown, NULL, &cause) < 0) {
+            /* TODO: src/lib/require.c quotes the bad condition whole and
+             * raw; until it clips it, a long message is clipped here. */
+            cleanup_free char *why = strlen(cause->msg) > 3 * QUOTE_MAX
+                                         ? quote_str(cause->msg) : nvd_xstrdup(cause->msg);
+            cleanup_free char *name = quote_str(r->name);
             return nvd_error_set(err, cause->kind,
                                  "%s, in %s: correct it with -e %s=..., or set "
                                  "NVIDIA_DISABLE_REQUIRE=true to skip the checks",
-                                 cause->msg, r->name, r->name);
+                                 why, name, name);
+        }
         int met = nvd_require_eval(r->expr, facts, &keys, err);
         if (met < 0)
             return nvd_error_wrap(err, "cannot check %s against the nvidia-docker plugin's "
@@ -384,8 +403,10 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
                                ? "upgrade the driver or use an image made for an older CUDA, "
                                  "or set NVIDIA_DISABLE_REQUIRE=true to skip the check"
                                : "set NVIDIA_DISABLE_REQUIRE=true to skip the check";
+        cleanup_free char *expr = quote_str(r->expr);
+        cleanup_free char *name = quote_str(r->name);
         return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
-                             "requirement \"%s\" of %s is not met: %s; %s", r->expr, r->name,
+                             "requirement \"%s\" of %s is not met: %s; %s", expr, name,
                              values, hint);
     }
     return 0;
@@ -405,10 +426,10 @@ int image_check_requirements(const struct gpu_request *req, json_t *info,
     json_t *gpu;
 
     if (req->cuda_version) {
-        if (!facts.cuda)
-            return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "the reply of the nvidia-docker plugin to GET /gpu/info/json "
-                                 "has no Version.CUDA string");
+        if (!facts.cuda) {
+            nvd_error_set(err, NVD_ERR_INVALID, "it has no Version.CUDA string");
+            return plugin_client_bad_reply("/gpu/info/json", err);
+        }
         if (image_check_cuda(facts.cuda, req->cuda_version, err) < 0)
             return -1;
     }
@@ -450,10 +471,11 @@ void image_explain_selection_error(const struct gpu_request *req, const char *gp
     }
 
     cleanup_free char *list = nvd_buf_steal(&valid);
+    cleanup_free char *shown = quote_str(req->source == GPU_SOURCE_GPUS_FLAG ? gpus_value
+                                                                             : req->selection);
     cleanup_free char *where = req->source == GPU_SOURCE_GPUS_FLAG
-                                   ? nvd_xasprintf("--gpus %s", gpus_value)
-                                   : nvd_xasprintf("%s=%s", gpu_source_name(req->source),
-                                                   req->selection);
+                                   ? nvd_xasprintf("--gpus %s", shown)
+                                   : nvd_xasprintf("%s=%s", gpu_source_name(req->source), shown);
     nvd_error *explained = NULL;
     nvd_error_set(&explained, NVD_ERR_INVALID, "%s: %s; valid devices are %sall, none and void",
                   where, (*err)->msg, list);

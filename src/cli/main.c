@@ -23,6 +23,7 @@
 #include "inject.h"
 #include "nvd.h"
 #include "plugin_client.h"
+#include "quote.h"
 #include "scan.h"
 #include "util.h"
 
@@ -44,27 +45,83 @@ static bool needs_inspection(const struct scan_result *scan, char *const *args)
     /* docker rejects two -H itself, so no engine is queried first. */
     if (scan->host_count > 1)
         return false;
+    /* docker rejects a --pull value other than these with its own message. */
+    if (scan->pull && strcmp(scan->pull, "always") != 0 && strcmp(scan->pull, "missing") != 0 &&
+        strcmp(scan->pull, "never") != 0)
+        return false;
     /* docker rejects an empty or dash-led image name with its own message. */
     const char *image = args[scan->image_index];
     return image[0] != '\0' && image[0] != '-';
 }
 
-/* Set *config to the .Config of image, pulling the image when the engine
- * does not have it. */
-static int inspect_image(struct engine *engine, const char *image, json_t **config,
-                         nvd_error **err)
+/*
+ * Warn when an option unknown to the scanner hides the image of a run or
+ * create: docker gets the command line unchanged, so a newer docker's
+ * option must not drop the GPUs silently.
+ */
+static void warn_unknown_option(const struct scan_result *scan, char *const *args)
 {
+    if ((scan->command != SCAN_RUN && scan->command != SCAN_CREATE) ||
+        scan->unknown_index < 0 || scan->help)
+        return;
+    const char *option = args[scan->unknown_index];
+    cleanup_free char *name = quote_bytes(option, strcspn(option, "="));
+    nvd_log("Warning: unknown docker option %s: passing the command line to docker "
+            "unchanged, without GPUs", name);
+}
+
+/*
+ * Set *config to the .Config of image, pulled first with the command line's
+ * --pull, --platform and -q (by default only when the engine lacks it).
+ * Return 1 with the error in *err when the image is still missing (--pull
+ * never, or a failed pull), so that the caller can leave it to docker.
+ */
+static int inspect_image(struct engine *engine, const char *image,
+                         const struct scan_result *scan, json_t **config, nvd_error **err)
+{
+    const struct engine_pull how = { .platform = scan->platform, .quiet = scan->quiet };
+    const char *pull = scan->pull ? scan->pull : "missing";
     cleanup_error nvd_error *missing = NULL;
 
+    if (strcmp(pull, "always") == 0) {
+        if (engine_pull_image(engine, image, &how, err) < 0)
+            return (*err)->kind == NVD_ERR_NOT_FOUND ? 1 : -1;
+        return engine_inspect_image(engine, image, config, err);
+    }
     if (engine_inspect_image(engine, image, config, &missing) == 0)
         return 0;
-    if (missing->kind != NVD_ERR_NOT_FOUND) {
+    if (missing->kind != NVD_ERR_NOT_FOUND || strcmp(pull, "never") == 0) {
         *err = steal_pointer(&missing);
-        return -1;
+        return (*err)->kind == NVD_ERR_NOT_FOUND ? 1 : -1;
     }
-    if (engine_pull_image(engine, image, err) < 0)
-        return -1;
+    if (engine_pull_image(engine, image, &how, err) < 0)
+        return (*err)->kind == NVD_ERR_NOT_FOUND ? 1 : -1;
     return engine_inspect_image(engine, image, config, err);
+}
+
+/*
+ * Return true when the user requested GPUs for any image: NV_GPU, or
+ * NVIDIA_VISIBLE_DEVICES among the command line's -e and --env-file. docker
+ * running such a command line unchanged could start a container without
+ * them. --gpus does not count, because an engine without NVIDIA's hook
+ * rejects it, so docker never runs it without GPUs.
+ */
+static bool explicit_gpu_request(char *const *args, int nargs, int start)
+{
+    const char *nv_gpu = getenv("NV_GPU");
+    struct container_env env = { 0 };
+    cleanup_error nvd_error *env_err = NULL;
+    json_t *none = json_object();
+    bool requested = nv_gpu && *nv_gpu;
+
+    if (!requested) {
+        /* An --env-file that cannot be read counts as a request too. */
+        requested = container_env_build(none, args, nargs, start, &env, &env_err) < 0 ||
+                    container_env_get(&env, "NVIDIA_VISIBLE_DEVICES") != NULL;
+        container_env_clear(&env);
+    }
+    json_decref(none);
+    return requested;
 }
 
 /* The plugin's /gpu/info/json, fetched by gpu_info() on first use. */
@@ -211,8 +268,22 @@ static int build_gpu_argv(const struct docker_cmd *docker, char *const *args, in
     engine_init(&engine, docker, args, scan);
     if (gpus_flag_find(args, nargs, start, drop, &gpus_value, err) < 0)
         goto out;
-    if (inspect_image(&engine, image, &config, err) < 0 ||
-        container_env_build(config, args, nargs, start, &env, err) < 0)
+    int inspected = inspect_image(&engine, image, scan, &config, err);
+    if (inspected < 0)
+        goto out;
+    if (inspected > 0) {
+        /* docker reports a missing image with its own message and status,
+         * unless running the line unchanged could start a container
+         * without the GPUs the user requested. With --pull never it cannot. */
+        bool never = scan->pull && strcmp(scan->pull, "never") == 0;
+        if (!never && explicit_gpu_request(args, nargs, start))
+            goto out;
+        nvd_error_free(*err);
+        *err = NULL;
+        rc = 0;
+        goto out;
+    }
+    if (container_env_build(config, args, nargs, start, &env, err) < 0)
         goto out;
 
     /* A --gpus count needs the number of GPUs from the plugin, so the
@@ -277,6 +348,7 @@ int main(int argc, char **argv)
 
     if (scan.command == SCAN_VERSION)
         printf("NVIDIA Docker: %s\n\n", NVD_VERSION);
+    warn_unknown_option(&scan, args);
     if (!needs_inspection(&scan, args)) {
         docker_exec(&docker, args, (size_t)nargs, &err);
         docker_cmd_clear(&docker);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "nv_host.h"
+#include "quote.h"
 #include "util.h"
 
 #define NV_HOST_EXAMPLES "for example 10.0.0.1:, http://10.0.0.1:3476 or ssh://user@gpu-host:"
@@ -15,9 +16,11 @@
 /* Fail with "invalid <what> <value>: <why>" and the forms expected. */
 static int invalid(nvd_error **err, const char *what, const char *value, const char *why)
 {
+    cleanup_free char *shown = quote_str(value);
+
     return nvd_error_set(err, NVD_ERR_INVALID, "invalid %s \"%s\": %s; write "
                          "[http://|ssh://][user@]host:[port], " NV_HOST_EXAMPLES,
-                         what, value, why);
+                         what, shown, why);
 }
 
 static bool is_alnum(char c)

@@ -12,6 +12,7 @@
 #include "local_plugin.h"
 #include "nv_host.h"
 #include "plugin_client.h"
+#include "quote.h"
 #include "ssh_tunnel.h"
 #include "util.h"
 
@@ -189,9 +190,10 @@ static int take_string_array(json_t *root, const char *key, bool (*valid)(const 
     json_t *item;
     json_array_foreach(array, i, item) {
         const char *s = json_string_value(item);
-        if (!s || !valid(s))
-            return nvd_error_set(err, NVD_ERR_INVALID, "invalid %s entry \"%s\"", key,
-                                 s ? s : "(not a string)");
+        if (!s || !valid(s)) {
+            cleanup_free char *shown = s ? quote_str(s) : nvd_xstrdup("(not a string)");
+            return nvd_error_set(err, NVD_ERR_INVALID, "invalid %s entry \"%s\"", key, shown);
+        }
         (*items)[(*count)++] = nvd_xstrdup(s);
     }
     return 0;
@@ -287,15 +289,54 @@ static int start_discovery(const nvd_error *plugin_err, nvd_error **err)
                          discovery_err->msg, local_plugin_driver_root());
 }
 
+/* Return where the target plugin is, for messages. */
+static const char *target_address(void)
+{
+    return current.address ? current.address : PLUGIN_ADDRESS;
+}
+
+/*
+ * Turn err, the reason the reply to GET path is unusable, into the message
+ * about a bad reply: where the plugin is and what to check.
+ */
+static int bad_reply(const char *path, nvd_error **err)
+{
+    const char *advice = current.host.kind == NV_HOST_LOCAL
+        ? "check that the server on that port is nvidia-docker-plugin, of the same version "
+          "as nvidia-docker, and read its log"
+        : "check that NV_HOST names the REST address (-l) of nvidia-docker-plugin, of the "
+          "same version as nvidia-docker, and read its log";
+
+    cleanup_free char *shown_path = quote_str(path);
+    nvd_error *bad = NULL;
+
+    nvd_error_set(&bad, NVD_ERR_INVALID, "nvidia-docker-plugin at %s sent an invalid reply to "
+                  "GET %s: %s; %s", target_address(), shown_path, (*err)->msg, advice);
+    nvd_error_free(*err);
+    *err = bad;
+    return -1;
+}
+
+int plugin_client_bad_reply(const char *path, nvd_error **err)
+{
+    return bad_reply(path, err);
+}
+
 /*
  * Fail with the reason a request to the target failed: cause, or ssh's
- * own message when ssh_text has one.
+ * own message when ssh_text has one. A reply that is not HTTP is a bad
+ * reply rather than an unreachable plugin.
  */
 static int unreachable(const char *path, const nvd_error *cause, const char *ssh_text,
                        nvd_error **err)
 {
     bool timeout = cause->kind == NVD_ERR_SYSTEM && cause->errnum == ETIMEDOUT;
-    const char *address = current.address ? current.address : PLUGIN_ADDRESS;
+    const char *address = target_address();
+
+    if (cause->kind == NVD_ERR_INVALID && !(ssh_text && *ssh_text)) {
+        nvd_error_set(err, cause->kind, "%s", cause->msg);
+        return bad_reply(path, err);
+    }
 
     if (current.host.kind == NV_HOST_SSH) {
         cleanup_free char *check = ssh_tunnel_check_command(&current.host);
@@ -386,20 +427,20 @@ static int plugin_get(const char *path, struct http_response *resp, nvd_error **
     size_t len = resp->body_len;
     while (len > 0 && strchr(" \t\r\n", resp->body[len - 1]))
         len--;
-    if (len > 300)
-        len = 300;
+    /* Line breaks in a message read as blanks. */
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)resp->body[i] < ' ')
             resp->body[i] = ' ';
     }
+    cleanup_free char *message = len > 0 ? quote_bytes(resp->body, len)
+                                         : quote_str(resp->reason);
     /* The local plugin's 400 is a bad NV_GPU, reported with 1.0's message. */
     if (resp->status == 400 && len > 0 && current.host.kind == NV_HOST_LOCAL)
-        nvd_error_set(err, NVD_ERR_INVALID, "%.*s", (int)len, resp->body);
+        nvd_error_set(err, NVD_ERR_INVALID, "%s", message);
     else
-        nvd_error_set(err, NVD_ERR_INVALID, "nvidia-docker-plugin at %s answered %d: %.*s",
-                      current.address, resp->status,
-                      len > 0 ? (int)len : (int)strlen(resp->reason),
-                      len > 0 ? resp->body : resp->reason);
+        nvd_error_set(err, NVD_ERR_INVALID, "nvidia-docker-plugin at %s answered %d: %s%s",
+                      target_address(), resp->status, message,
+                      resp->status == 400 ? "" : "; read the plugin's log there");
     http_response_clear(resp);
     return -1;
 }
@@ -417,8 +458,7 @@ int plugin_get_docker_cli(const char *dev_query, struct plugin_docker_cli *out,
     int rc = plugin_parse_docker_cli(resp.body, resp.body_len, out, err);
     http_response_clear(&resp);
     if (rc < 0)
-        return nvd_error_wrap(err, "the reply of nvidia-docker-plugin at %s to GET %s is invalid",
-                              current.address ? current.address : PLUGIN_ADDRESS, path);
+        return bad_reply(path, err);
     return 0;
 }
 
@@ -435,10 +475,9 @@ int plugin_get_gpu_info(json_t **info, nvd_error **err)
     if (!json_is_object(root) || !json_is_object(json_object_get(root, "Version")) ||
         !json_is_array(json_object_get(root, "Devices"))) {
         json_decref(root);
-        return nvd_error_set(err, NVD_ERR_INVALID,
-                             "the reply of the nvidia-docker plugin to GET /gpu/info/json is "
-                             "invalid: %s",
-                             root ? "expected an object with Version and Devices" : jerr.text);
+        nvd_error_set(err, NVD_ERR_INVALID, "%s",
+                      root ? "expected an object with Version and Devices" : jerr.text);
+        return bad_reply("/gpu/info/json", err);
     }
     *info = root;
     return 0;

@@ -52,6 +52,10 @@ bool plugin_client_in_process(void);
  * loopback NV_HOST). */
 bool plugin_client_is_loopback(void);
 
+/* Turn err, the reason the plugin's reply to GET path cannot be used, into
+ * the message that says where the plugin is and what to check; return -1. */
+int plugin_client_bad_reply(const char *path, nvd_error **err);
+
 /* Return a new string naming where the requests go, for messages:
  * "localhost:3476", "10.0.0.1:3476", "ssh://h (localhost:3476 there)". */
 char *plugin_client_address(void);

@@ -2,7 +2,9 @@
 # MIG devices on a second plugin serving an a100x8-mig root: /docker/cli
 # gives a MIG device its GPU's node and its two capability nodes, an
 # unknown MIG device gets HTTP 400, and a container run with those devices
-# sees, through the NVML double, exactly that one MIG device of GPU 0.
+# sees, through the NVML double, exactly that one MIG device of GPU 0,
+# whether docker gets the devices from /docker/cli or from nvidia-docker
+# with NV_HOST naming the plugin.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
 . "$E2E_DIR/common.sh"
@@ -70,3 +72,32 @@ expect_line "/dev/nvidia-caps in the container" nvidia-cap75 "$OUT"
 expect_line "/dev/nvidia-caps in the container" nvidia-cap76 "$OUT"
 expect_no_line "/dev in the container" nvidia1 "$OUT"
 expect_no_line "/dev/nvidia-caps in the container" nvidia-cap66 "$OUT"
+
+# The same MIG device through nvidia-docker in remote mode: NV_HOST names
+# this plugin, so the container gets its devices. The second plugin is not
+# dockerd's volume driver, so the driver volume it names
+# (nvidia_driver_550.54.15) comes from the harness's plugin, with that
+# plugin's k80x2 files. This root's nvidia-smi and NVML double are mounted
+# over them, as above.
+volume=nvidia_driver_550.54.15
+remove_volume() {
+    "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true
+}
+trap 'remove_volume; stop_second_plugin' EXIT
+capture env NV_HOST="$url" NV_GPU="$mig_uuid" "$NVIDIA_DOCKER" run --rm \
+    -v "$root/usr/bin/nvidia-smi:/usr/local/nvidia/bin/nvidia-smi:ro" \
+    -v "$lib:/usr/local/nvidia/lib64:ro" \
+    "$IMAGE" sh -c 'nvidia-smi -L && ls /dev /dev/nvidia-caps'
+expect_status 0
+expect_line "nvidia-smi -L through nvidia-docker" \
+    "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-4c586a28-bfff-e537-f867-c98046afdc04)" "$OUT"
+expect_line "nvidia-smi -L through nvidia-docker" "  MIG 1g.5gb     Device  0: (UUID: $mig_uuid)" "$OUT"
+expect_eq "MIG devices through nvidia-docker" 1 "$(printf '%s\n' "$OUT" | grep -c '^  MIG ')"
+expect_eq "GPUs through nvidia-docker" 1 "$(printf '%s\n' "$OUT" | grep -c '^GPU ')"
+expect_eq "device nodes through nvidia-docker" "nvidia-cap75
+nvidia-cap76
+nvidia-caps
+nvidia-uvm
+nvidia-uvm-tools
+nvidia0
+nvidiactl" "$(printf '%s\n' "$OUT" | grep '^nvidia' | sort)"

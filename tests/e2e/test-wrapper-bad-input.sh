@@ -1,9 +1,10 @@
 #!/bin/bash
 # Bad input to nvidia-docker: empty arguments and missing images get
-# docker's own message and status; a stopped engine, a plugin that answers
-# garbage or HTTP 500, and malformed or huge image labels get one line from
-# nvidia-docker and exit status 1, and docker never runs a half-built
-# command line.
+# docker's own message and status (a missing image with NV_GPU: one line),
+# an unknown option a warning before docker decides; a stopped engine, a
+# plugin that answers garbage or HTTP 500, and malformed or huge image
+# labels get one line from nvidia-docker and exit status 1, and docker
+# never runs a half-built command line.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
 . "$E2E_DIR/common.sh"
@@ -60,18 +61,32 @@ same_as_docker run ''
 same_as_docker run --rm '' true
 same_as_docker -H '' ps
 
-# A missing image: docker's own message and status.
-# TODO: nvidia-docker reports a failed pull itself (exit status 1); it
-# should let docker run and report it, as this check expects.
-capture "$DOCKER" run --rm nvd-test/no-such-image:1 true
+# A missing image: docker's own message and status, as for --gpus, which
+# docker never runs without GPUs. With NV_GPU, running the line unchanged
+# could start a container without GPUs, so nvidia-docker stops it with one
+# line that holds docker's message.
+same_as_docker run --rm nvd-test/no-such-image:1 true
+expect_not_contains "stderr for a missing image" "nvidia-docker |" "$ERR"
+capture "$DOCKER" run --rm --gpus all nvd-test/no-such-image:1 true
 docker_status=$STATUS
-capture "$NVIDIA_DOCKER" run --rm nvd-test/no-such-image:1 true
-if [ "$STATUS" -eq 1 ] && [[ "$ERR" == *"nvidia-docker |"* ]]; then
-    echo "# skip: missing image: nvidia-docker reports the failed pull itself"
-else
-    expect_status "$docker_status"
-    expect_not_contains "stderr for a missing image" "nvidia-docker |" "$ERR"
-fi
+capture "$NVIDIA_DOCKER" run --rm --gpus all nvd-test/no-such-image:1 true
+expect_status "$docker_status"
+expect_not_contains "stderr for a missing image with --gpus" "nvidia-docker |" "$ERR"
+: >"$calls"
+capture env NV_GPU=0 NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm nvd-test/no-such-image:1 true
+expect_status 1
+expect_one_line "missing image with NV_GPU"
+echo "# stderr: $ERR"
+expect_contains "stderr for a missing image with NV_GPU" "nvd-test/no-such-image" "$ERR"
+expect_no_docker_run "missing image with NV_GPU"
+
+# An option this nvidia-docker does not know: docker gets the command line
+# unchanged and decides, after one warning that says the GPUs were not added.
+: >"$calls"
+capture env NV_DOCKER="$recorder" "$NVIDIA_DOCKER" run --rm --new-flag x "$IMAGE" true
+expect_contains "stderr for an unknown option" \
+    "Warning: unknown docker option --new-flag: passing the command line to docker unchanged, without GPUs" "$ERR"
+expect_eq "docker's command line for an unknown option" "run --rm --new-flag x $IMAGE true" "$(cat "$calls")"
 
 # A stopped engine: one line naming the socket, and docker never runs.
 : >"$calls"
@@ -117,17 +132,27 @@ capture "$NVIDIA_DOCKER" run --rm "$huge_image" nvidia-smi -L
 expect_status 0
 expect_line "nvidia-smi -L with a 100 kB label" "GPU 1: $GPU_NAME (UUID: $GPU1_UUID)" "$OUT"
 
+# A requirement of 100 kB that is not met: one line that shows its start.
+big_requirement="cuda>=$(head -c 100000 /dev/zero | tr '\0' '9')"
+capture "$NVIDIA_DOCKER" run --rm -e "NVIDIA_REQUIRE_CUDA=$big_requirement" "$IMAGE" true
+expect_status 1
+expect_one_line "requirement of 100 kB"
+echo "# stderr: $ERR"
+expect_contains "stderr for a requirement of 100 kB" "... (100006 bytes)" "$ERR"
+[ "${#ERR}" -lt 1000 ] || fail "the message about a requirement of 100 kB has ${#ERR} bytes"
+
 # A plugin that answers garbage, or HTTP 500. The wrapper asks the plugin
 # on localhost:3476, so it runs in a network namespace of its own where a
 # stand-in server has that port; the engine is still reached on its socket.
 responder="$E2E_TMP/responder"
 cat >"$responder" <<'SCRIPT'
 #!/bin/sh
-# Reads one request and answers as NVD_REPLY says.
+# Reads one request and answers as NVD_REPLY says, or else the file
+# NVD_REPLY_FILE.
 while IFS= read -r line; do
     [ "$(printf '%s' "$line" | tr -d '\r')" = "" ] && break
 done
-case "$NVD_REPLY" in
+case "${NVD_REPLY:-$(cat "$NVD_REPLY_FILE")}" in
     500) printf 'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\nsimulated failure\n' ;;
     json) printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"Devi":[' ;;
     *) printf '\001\002 not http at all \377\376\n' ;;
@@ -165,14 +190,20 @@ for reply in 500 json garbage; do
     echo "# stderr: $ERR"
     expect_contains "stderr for plugin reply $reply" "plugin" "$ERR"
     expect_no_docker_run "plugin reply $reply"
+    expect_contains "stderr for plugin reply $reply" "localhost:3476" "$ERR"
     if [ "$reply" = 500 ]; then
         expect_contains "stderr for an HTTP 500 from the plugin" "simulated failure" "$ERR"
+    fi
+    if [ "$reply" = garbage ]; then
+        expect_contains "stderr for a garbage reply" 'not http at all \xff\xfe' "$ERR"
     fi
 done
 
 # The same stand-in plugin reached through NV_HOST, in remote mode.
 port=3479
-busybox nc -ll -p "$port" -e "$responder" </dev/null >/dev/null 2>&1 &
+reply_file="$E2E_TMP/reply"
+echo garbage >"$reply_file"
+NVD_REPLY_FILE="$reply_file" busybox nc -ll -p "$port" -e "$responder" </dev/null >/dev/null 2>&1 &
 server=$!
 stop_server() {
     kill "$server" 2>/dev/null || true
@@ -184,7 +215,8 @@ server_is_ready() { [ -n "$(ss -Hltn "sport = :$port")" ]; }
 wait_until 10 server_is_ready || fail "the stand-in plugin did not listen on port $port"
 for reply in 500 json garbage; do
     : >"$calls"
-    capture env NVD_REPLY="$reply" NV_HOST="http://127.0.0.1:$port" NV_DOCKER="$recorder" \
+    echo "$reply" >"$reply_file"
+    capture env NV_HOST="http://127.0.0.1:$port" NV_DOCKER="$recorder" \
         "$NVIDIA_DOCKER" run --rm "$IMAGE" true
     if [[ "$ERR" == *"not supported yet"* ]]; then
         echo "# skip: NV_HOST: remote mode is not implemented in this build"
@@ -195,4 +227,7 @@ for reply in 500 json garbage; do
     echo "# stderr: $ERR"
     expect_contains "stderr for plugin reply $reply through NV_HOST" "127.0.0.1:$port" "$ERR"
     expect_no_docker_run "plugin reply $reply through NV_HOST"
+    if [ "$reply" = 500 ]; then
+        expect_contains "stderr for an HTTP 500 through NV_HOST" "simulated failure" "$ERR"
+    fi
 done

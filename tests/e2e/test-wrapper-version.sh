@@ -35,10 +35,15 @@ expect_status "$docker_status"
 expect_eq "stdout of nvidia-docker --no-such-option version" "" "$OUT"
 expect_eq "stderr of nvidia-docker --no-such-option version" "$docker_err" "$ERR"
 
-# The same for run: docker reports the option, no GPU options are added.
+# The same for run: docker reports the option, no GPU options are added,
+# and a warning line says so first.
 capture "$DOCKER" run --no-such-option "$IMAGE" true
 docker_status=$STATUS
 docker_err=$ERR
 capture "$NVIDIA_DOCKER" run --no-such-option "$IMAGE" true
 expect_status "$docker_status"
-expect_eq "stderr of nvidia-docker run --no-such-option" "$docker_err" "$ERR"
+expect_eq "stderr of nvidia-docker run --no-such-option after the warning" "$docker_err" \
+    "$(printf '%s\n' "$ERR" | sed 1d)"
+expect_contains "first line of stderr of nvidia-docker run --no-such-option" \
+    "Warning: unknown docker option --no-such-option: passing the command line to docker unchanged, without GPUs" \
+    "$(printf '%s\n' "$ERR" | head -n 1)"

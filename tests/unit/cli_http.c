@@ -1,9 +1,12 @@
 /* Unit tests for nvidia-docker's HTTP response parser and URL escaping,
  * and one round trip over a Unix socket pair. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -167,6 +170,44 @@ static void test_http_bad_input(void **state)
     }
 }
 
+/* Messages show the bytes a server sent escaped and clipped. */
+static void test_http_bad_input_messages(void **state)
+{
+    (void)state;
+    static const struct { const char *reply, *message; } cases[] = {
+        { "\001\002 not http at all \377\376\n",
+          "invalid HTTP status line \"\\x01\\x02 not http at all \\xff\\xfe\"" },
+        { "HTTP/1.1 200 OK\r\nBad\x9b[2J: x\r\n\r\n",
+          "invalid HTTP header line \"Bad\\x9b[2J: x\"" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 1\x1b\r\n\r\nx",
+          "invalid Content-Length \"1\\x1b\"" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\xff\r\n",
+          "invalid chunk size line \"z\\xff\"" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_response resp;
+        nvd_error *err = NULL;
+        assert_int_equal(parse(cases[i].reply, true, &resp, &err), -1);
+        assert_string_equal(err->msg, cases[i].message);
+        nvd_error_free(err);
+    }
+
+    /* A status line of 100 kB is clipped. */
+    struct nvd_buf big = { 0 };
+    nvd_buf_puts(&big, "HTTP/1.1 2");
+    for (int i = 0; i < 100000; i++)
+        nvd_buf_puts(&big, "0");
+    nvd_buf_puts(&big, "\r\n\r\n");
+    struct http_response resp;
+    nvd_error *err = NULL;
+    assert_int_equal(parse(big.data, true, &resp, &err), -1);
+    assert_non_null(strstr(err->msg, "... (100010 bytes)\""));
+    assert_true(strlen(err->msg) < 200);
+    nvd_error_free(err);
+    nvd_buf_free(&big);
+}
+
 static void test_http_same_lengths_accepted(void **state)
 {
     (void)state;
@@ -264,6 +305,72 @@ static void test_http_connect_missing_socket(void **state)
     nvd_error_free(err);
 }
 
+/* Listen on the loopback address of family (AF_INET or AF_INET6) at an
+ * ephemeral port; set port to it. Return the socket, or -1 without IPv6. */
+static int listen_loopback(int family, char *port, size_t port_size)
+{
+    struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+    socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (family == AF_INET)
+        ((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else
+        ((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    unsigned short number = family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+                                              : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    snprintf(port, port_size, "%u", number);
+    return fd;
+}
+
+/* localhost reaches 127.0.0.1 without the resolver, and so does a literal
+ * address. Whether localhost reaches a server on [::1] alone depends on
+ * /etc/hosts, and asking the resolver could send a DNS query, so that case
+ * is left untested. */
+static void test_http_connect_loopback(void **state)
+{
+    (void)state;
+    char port[16];
+    nvd_error *err = NULL;
+
+    int server = listen_loopback(AF_INET, port, sizeof(port));
+    assert_true(server >= 0);
+    int fd = http_connect(&(struct http_endpoint){ .host = "localhost", .port = port },
+                          http_now_ms() + 1000, &err);
+    assert_true(fd >= 0);
+    close(fd);
+    fd = http_connect(&(struct http_endpoint){ .host = "127.0.0.1", .port = port },
+                      http_now_ms() + 1000, &err);
+    assert_true(fd >= 0);
+    close(fd);
+    close(server);
+
+    /* Nothing listens there now. */
+    assert_int_equal(http_connect(&(struct http_endpoint){ .host = "localhost", .port = port },
+                                  http_now_ms() + 1000, &err), -1);
+    assert_int_equal(err->errnum, ECONNREFUSED);
+    char *where = nvd_xasprintf("localhost:%s", port);
+    assert_non_null(strstr(err->msg, where));
+    free(where);
+    nvd_error_free(err);
+    err = NULL;
+
+    server = listen_loopback(AF_INET6, port, sizeof(port));
+    if (server < 0)
+        skip();
+    fd = http_connect(&(struct http_endpoint){ .host = "::1", .port = port },
+                      http_now_ms() + 1000, &err);
+    assert_true(fd >= 0);
+    close(fd);
+    close(server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,11 +381,13 @@ int main(void)
         cmocka_unit_test(test_http_close_delimited),
         cmocka_unit_test(test_http_interim_and_empty),
         cmocka_unit_test(test_http_bad_input),
+        cmocka_unit_test(test_http_bad_input_messages),
         cmocka_unit_test(test_http_same_lengths_accepted),
         cmocka_unit_test(test_http_escape),
         cmocka_unit_test(test_http_roundtrip_socketpair),
         cmocka_unit_test(test_http_roundtrip_timeout),
         cmocka_unit_test(test_http_connect_missing_socket),
+        cmocka_unit_test(test_http_connect_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,16 +152,28 @@ static void test_client_reconnects_once(void **state)
     json_decref(info);
 }
 
-static void test_client_status_messages(void **state)
+/* A status other than 200, or a reply that cannot be used, names the
+ * plugin's address and shows what it sent, escaped. A bad reply also says
+ * what to check. */
+static void test_client_reply_messages(void **state)
 {
     (void)state;
-    static const struct { const char *reply, *message; } cases[] = {
+    static const char advice[] =
+        "; check that NV_HOST names the REST address (-l) of nvidia-docker-plugin, of the same "
+        "version as nvidia-docker, and read its log";
+    static const struct { const char *reply, *start, *end; } cases[] = {
         { "HTTP/1.1 400 Bad Request\r\nContent-Length: 18\r\n\r\ninvalid device: 9\n",
-          "answered 400: invalid device: 9" },
+          "answered 400: invalid device: 9", "" },
         { "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
-          "answered 500: Internal Server Error" },
+          "answered 500: Internal Server Error; read the plugin's log there", "" },
         { "HTTP/1.1 404 Not Found\r\nContent-Length: 21\r\n\r\nline one\nline two\r\n\r\n",
-          "answered 404: line one line two" },
+          "answered 404: line one line two; read the plugin's log there", "" },
+        { "\001\002 not http at all \377\376\n",
+          "sent an invalid reply to GET /docker/cli/json?vol=nvidia_driver&dev=9: invalid HTTP "
+          "status line \"\\x01\\x02 not http at all \\xff\\xfe\"", advice },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{\"Devi\":[",
+          "sent an invalid reply to GET /docker/cli/json?vol=nvidia_driver&dev=9: invalid JSON",
+          advice },
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -173,10 +185,15 @@ static void test_client_status_messages(void **state)
         server_start(&s, conns, 1);
         use_server(&s);
         assert_int_equal(plugin_get_docker_cli("9", &cli, &err), -1);
-        char *expected = nvd_xasprintf("nvidia-docker-plugin at 127.0.0.1:%s %s", s.port,
-                                       cases[i].message);
-        assert_string_equal(err->msg, expected);
-        free(expected);
+        char *start = nvd_xasprintf("nvidia-docker-plugin at 127.0.0.1:%s %s", s.port,
+                                    cases[i].start);
+        size_t msg_len = strlen(err->msg), end_len = strlen(cases[i].end);
+        if (end_len == 0)
+            assert_string_equal(err->msg, start);
+        assert_memory_equal(err->msg, start, strlen(start));
+        assert_true(msg_len >= end_len);
+        assert_string_equal(err->msg + msg_len - end_len, cases[i].end);
+        free(start);
         nvd_error_free(err);
         plugin_client_close();
         server_wait(&s);
@@ -296,7 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_one_connection),
         cmocka_unit_test(test_client_reconnects_once),
-        cmocka_unit_test(test_client_status_messages),
+        cmocka_unit_test(test_client_reply_messages),
         cmocka_unit_test(test_client_refused),
         cmocka_unit_test(test_client_choice),
         cmocka_unit_test(test_local_routes),
