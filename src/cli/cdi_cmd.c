@@ -22,13 +22,14 @@ static const char usage_text[] =
     "Usage: nvidia-docker cdi generate [OPTIONS]\n"
     "\n"
     "Print the Container Device Interface (CDI) spec of the GPUs under the driver\n"
-    "root as JSON: kind nvidia.com/gpu, one device per GPU index and UUID, and\n"
-    "\"all\". Its common edits bind-mount the driver volume read-only at\n"
+    "root as JSON: kind nvidia.com/gpu, one device per GPU index and UUID, per MIG\n"
+    "device (<gpu>:<mig> and UUID), and \"all\". Its common edits bind-mount the\n"
+    "driver volume read-only at\n"
     "/usr/local/nvidia; the volume is built in the volumes directory when missing.\n"
     "\n"
     "Options:\n"
     "  --driver-root DIR   root directory of the NVIDIA driver's libraries, binaries\n"
-    "                      and etc/ld.so.cache (default \"/\")\n"
+    "                      and etc/ld.so.cache (default: NV_DRIVER_ROOT, or \"/\")\n"
     "  --dev-root DIR      root directory of the device nodes dev/nvidia* (default:\n"
     "                      the driver root)\n"
     "  --volumes-dir DIR   directory of the driver volumes, nvidia-docker-plugin's -d\n"
@@ -125,16 +126,24 @@ static char *generate(const struct cdi_options *opts, nvd_error **err)
 int main(int argc, char **argv)
 {
     struct cdi_options opts = {
-        .driver_root = "/",
+        .driver_root = "/",     /* or NV_DRIVER_ROOT, as for nvidia-docker run */
         .dev_root = NULL,
         .volumes_dir = DEFAULT_VOLUMES_DIR,
     };
     cleanup_error nvd_error *err = NULL;
 
     nvd_log_init(argc > 0 ? argv[0] : "nvidia-docker");
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage_text, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+    const char *env_root = getenv("NV_DRIVER_ROOT");
+    if (env_root && *env_root) {
+        if (env_root[0] != '/')
+            return usage_error("invalid NV_DRIVER_ROOT '%s': expected an absolute path", env_root);
+        opts.driver_root = env_root;
+    }
+    if (argc < 2)
+        return usage_error("missing command: the only one is generate");
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
     }
     if (strcmp(argv[1], "generate") != 0)
         return usage_error("unknown command '%s': the only one is generate", argv[1]);

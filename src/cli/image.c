@@ -136,7 +136,7 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
         cleanup_free char *shown = quote_str(cuda);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid CUDA_VERSION=\"%s\": expected a version such as 8.0 or "
-                             "8.0.61; set NVIDIA_DISABLE_REQUIRE=true to skip the check",
+                             "8.0.61; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check",
                              shown);
     }
     cleanup_free char *expr =
@@ -387,7 +387,7 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
                                          ? quote_str(cause->msg) : nvd_xstrdup(cause->msg);
             cleanup_free char *name = quote_str(r->name);
             return nvd_error_set(err, cause->kind,
-                                 "%s, in %s: correct it with -e %s=..., or set "
+                                 "%s, in %s: correct it with -e %s=..., or add -e "
                                  "NVIDIA_DISABLE_REQUIRE=true to skip the checks",
                                  why, name, name);
         }
@@ -401,8 +401,8 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
         cleanup_free char *values = describe_facts(keys, facts, index, gpu);
         const char *hint = (keys & NVD_REQUIRE_CUDA)
                                ? "upgrade the driver or use an image made for an older CUDA, "
-                                 "or set NVIDIA_DISABLE_REQUIRE=true to skip the check"
-                               : "set NVIDIA_DISABLE_REQUIRE=true to skip the check";
+                                 "or add -e NVIDIA_DISABLE_REQUIRE=true to skip the check"
+                               : "add -e NVIDIA_DISABLE_REQUIRE=true to skip the check";
         cleanup_free char *expr = quote_str(r->expr);
         cleanup_free char *name = quote_str(r->name);
         return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
@@ -459,7 +459,8 @@ void image_explain_selection_error(const struct gpu_request *req, const char *gp
     size_t i;
     json_t *gpu;
 
-    if (!*err || strncmp((*err)->msg, prefix, sizeof(prefix) - 1) != 0)
+    /* A remote plugin's message comes after the address that sent it. */
+    if (!*err || !strstr((*err)->msg, prefix))
         return;
     nvd_buf_puts(&valid, "");
     json_array_foreach(json_object_get(info, "Devices"), i, gpu) {

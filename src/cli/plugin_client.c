@@ -340,8 +340,13 @@ static int unreachable(const char *path, const nvd_error *cause, const char *ssh
 
     if (current.host.kind == NV_HOST_SSH) {
         cleanup_free char *check = ssh_tunnel_check_command(&current.host);
-        cleanup_free char *reason = ssh_text && *ssh_text ? nvd_xasprintf("ssh: %s", ssh_text)
-            : timeout ? nvd_xasprintf("timed out") : nvd_xstrdup(cause->msg);
+        cleanup_free char *reason = NULL;
+        if (ssh_text && strncmp(ssh_text, "ssh: ", 5) == 0)
+            reason = nvd_xstrdup(ssh_text);     /* ssh names itself already */
+        else if (ssh_text && *ssh_text)
+            reason = nvd_xasprintf("ssh: %s", ssh_text);
+        else
+            reason = nvd_xstrdup(timeout ? "timed out" : cause->msg);
         return nvd_error_set(err, NVD_ERR_NOT_FOUND,
                              "GET %s from nvidia-docker-plugin at %s failed: %s. Check that "
                              "\"%s\" works and that the plugin listens on port %s there",

@@ -101,7 +101,7 @@ before=$(count_containers)
 capture "$NVIDIA_DOCKER" run "$too_new" true
 expect_status 1
 expect_eq "error of $too_new" \
-    'requirement "cuda>=9.0 brand=geforce,driver>=390" of NVIDIA_REQUIRE_CUDA is not met: the driver supports CUDA 8.0, the driver is version 375.66, GPU 0 (Tesla K80) is of brand Tesla; upgrade the driver or use an image made for an older CUDA, or set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    'requirement "cuda>=9.0 brand=geforce,driver>=390" of NVIDIA_REQUIRE_CUDA is not met: the driver supports CUDA 8.0, the driver is version 375.66, GPU 0 (Tesla K80) is of brand Tesla; upgrade the driver or use an image made for an older CUDA, or add -e NVIDIA_DISABLE_REQUIRE=true to skip the check' \
     "$(error_message)"
 expect_eq "number of containers (docker ps -a)" "$before" "$(count_containers)"
 
@@ -110,7 +110,7 @@ expect_eq "number of containers (docker ps -a)" "$before" "$(count_containers)"
 capture "$NVIDIA_DOCKER" run --rm "$legacy" true
 expect_status 1
 expect_eq "error of $legacy" \
-    'requirement "cuda>=9.0" of CUDA_VERSION=9.0.176 is not met: the driver supports CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    'requirement "cuda>=9.0" of CUDA_VERSION=9.0.176 is not met: the driver supports CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or add -e NVIDIA_DISABLE_REQUIRE=true to skip the check' \
     "$(error_message)"
 run_ok "$NVIDIA_DOCKER" run --rm -e NVIDIA_DISABLE_REQUIRE=1 "$legacy" nvidia-smi -L
 expect_eq "nvidia-smi -L of $legacy" "$gpu0
@@ -125,7 +125,7 @@ run_ok "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_CUDA=cuda>=8.0' "$too_new" t
 capture "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_ARCH=arch>=5.0' "$one_gpu" true
 expect_status 1
 expect_eq "error of arch>=5.0" \
-    'requirement "arch>=5.0" of NVIDIA_REQUIRE_ARCH is not met: GPU 1 (Tesla K80) has compute capability 3.7; set NVIDIA_DISABLE_REQUIRE=true to skip the check' \
+    'requirement "arch>=5.0" of NVIDIA_REQUIRE_ARCH is not met: GPU 1 (Tesla K80) has compute capability 3.7; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check' \
     "$(error_message)"
 run_ok "$NVIDIA_DOCKER" run --rm -e 'NVIDIA_REQUIRE_ARCH=arch>=3.7,brand=tesla' "$modern" true
 

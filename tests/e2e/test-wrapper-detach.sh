@@ -42,10 +42,10 @@ expect_eq "number of containers after run --rm" "$before" "$(count_containers)"
 
 run_ok "$NVIDIA_DOCKER" run -d --rm "$IMAGE" true
 grep -qxE '[0-9a-f]{64}' <<<"$OUT" || fail "stdout of run -d --rm is not one container id: $OUT"
-run_ok "$DOCKER" wait "$OUT"
+# No "docker wait": --rm may remove the container before the wait starts.
 gone() { [ "$(count_containers)" -eq "$before" ]; }
-for _ in $(seq 50); do gone && break; sleep 0.2; done
-gone || fail "the container of run -d --rm still exists 10 s after it exited"
+for _ in $(seq 100); do gone && break; sleep 0.2; done
+gone || fail "the container of run -d --rm (true) still exists after 20 s"
 
 # Exit statuses: the command's, and docker's own for its failures, the
 # same as docker alone gives with the same image.

@@ -315,30 +315,30 @@ static void test_requirement_checks(void **state)
     check_requirement("cuda>=8.0", both, 4, NULL);
     check_requirement("cuda>=12.2", both, 4,
                  "requirement \"cuda>=12.2\" of NVIDIA_REQUIRE_X is not met: the driver supports "
-                 "CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or set "
+                 "CUDA 8.0; upgrade the driver or use an image made for an older CUDA, or add -e "
                  "NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("driver>=400", none, 2,
                  "requirement \"driver>=400\" of NVIDIA_REQUIRE_X is not met: the driver is "
-                 "version 375.66; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
+                 "version 375.66; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check");
     /* Arch and brand are checked on each chosen GPU. */
     check_requirement("arch>=3.5", both, 4, NULL);
     check_requirement("arch>=5.0", second, 2, NULL);
     check_requirement("arch>=5.0", both, 4,
                  "requirement \"arch>=5.0\" of NVIDIA_REQUIRE_X is not met: GPU 0 (Tesla K80) has "
-                 "compute capability 3.7; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
+                 "compute capability 3.7; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("brand=tesla", both, 4,
                  "requirement \"brand=tesla\" of NVIDIA_REQUIRE_X is not met: GPU 1 (GeForce GTX "
-                 "1080) is of brand GeForce; set NVIDIA_DISABLE_REQUIRE=true to skip the check");
+                 "1080) is of brand GeForce; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check");
     check_requirement("brand=tesla,cuda>=9.0 brand=geforce", both, 4,
                  "requirement \"brand=tesla,cuda>=9.0 brand=geforce\" of NVIDIA_REQUIRE_X is not "
                  "met: the driver supports CUDA 8.0, GPU 0 (Tesla K80) is of brand Tesla; "
-                 "upgrade the driver or use an image made for an older CUDA, or set "
+                 "upgrade the driver or use an image made for an older CUDA, or add -e "
                  "NVIDIA_DISABLE_REQUIRE=true to skip the check");
     /* Without a chosen GPU (none), arch and brand are unknown and hold. */
     check_requirement("brand=quadro,arch>=9.0", none, 2, NULL);
     check_requirement("cuda>=8.0 cuda>>9", both, 4,
                  "invalid requirement \"cuda>>9\": \">9\" is not a version such as 8.0, in "
-                 "NVIDIA_REQUIRE_X: correct it with -e NVIDIA_REQUIRE_X=..., or set "
+                 "NVIDIA_REQUIRE_X: correct it with -e NVIDIA_REQUIRE_X=..., or add -e "
                  "NVIDIA_DISABLE_REQUIRE=true to skip the checks");
 }
 
