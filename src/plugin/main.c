@@ -121,7 +121,8 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
 /*
  * Wait for SIGINT or SIGTERM, which the caller blocked in every thread.
  * SIGHUP closes the driver and drops the discovered GPUs, so that the next
- * request discovers them again (after a driver upgrade, for instance).
+ * request discovers them again (after a driver upgrade, for instance), and
+ * makes the CDI spec thread look at its inputs again.
  */
 static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
 {
@@ -132,6 +133,7 @@ static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
         if (signo == SIGHUP) {
             nvd_log("Received SIGHUP: closing the driver; the next request discovers it again");
             plugin_driver_reset(plugin);
+            plugin_cdi_kick(plugin);
             continue;
         }
         nvd_log("Received %s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");

@@ -1,7 +1,8 @@
 /*
- * Unit tests for --cdi-dir (cdi_dir.c). The spec written at start equals
- * /cdi/json and follows a driver upgrade. It is removed while the driver
- * has no GPU and when the plugin stops. An unwritable directory fails the
+ * Unit tests for --cdi-dir (cdi_dir.c, cdi_watch.c). The spec written at
+ * start equals /cdi/json and follows a driver upgrade, a removed control
+ * node and a removed driver volume. It is removed while the driver has no
+ * GPU and when the plugin stops. An unwritable directory fails the
  * start with a message that names it. nvd-sim makes the driver root
  * (k80x2, driver 375.66).
  */
@@ -16,9 +17,9 @@
 #include "plugin.h"
 #include "util.h"
 
-/* Poll interval of the spec thread, short for the tests. */
+/* Settling time of the spec thread, short for the tests, and the tests' poll interval. */
 #define TEST_POLL_MS 20
-/* Upper bound for waits on the spec thread; it normally takes TEST_POLL_MS. */
+/* Upper bound for waits on the spec thread; it normally takes about TEST_POLL_MS. */
 #define TEST_WAIT_MS 10000
 
 static struct plugin_options options;
@@ -146,6 +147,33 @@ static void cdi_dir_follows_driver(void **state)
     assert_string_equal(text, served);
 }
 
+static void cdi_dir_follows_nodes_and_volume(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    assert_int_equal(plugin_cdi_start(&plugin, NULL), 0);
+    cleanup_free char *before = read_text_file(spec_path);
+    assert_non_null(strstr(before, "/dev/nvidia-uvm-tools\""));
+
+    /* A control node that goes away leaves the spec without a request. */
+    run_ok("rm '%s/dev/nvidia-uvm-tools'", driver_root);
+    for (long waited = 0; waited < TEST_WAIT_MS; waited += TEST_POLL_MS) {
+        cleanup_free char *text = read_text_file(spec_path);
+        if (!strstr(text, "/dev/nvidia-uvm-tools\""))
+            break;
+        sleep_ms(TEST_POLL_MS);
+    }
+    cleanup_free char *without = read_text_file(spec_path);
+    assert_null(strstr(without, "/dev/nvidia-uvm-tools\""));
+
+    /* A removed driver volume is built again for the spec. */
+    cleanup_free char *volume = nvd_xasprintf("%s/nvidia_driver/375.66", volumes_dir);
+    run_ok("rm -rf '%s'", volume);
+    struct stat st;
+    for (long waited = 0; waited < TEST_WAIT_MS && stat(volume, &st) != 0; waited += TEST_POLL_MS)
+        sleep_ms(TEST_POLL_MS);
+    assert_int_equal(stat(volume, &st), 0);
+}
+
 static void cdi_dir_kept_after_sighup(void **state)
 {
     SKIP_UNLESS_ROOT();
@@ -185,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cdi_dir_written_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_follows_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(cdi_dir_follows_nodes_and_volume, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_kept_after_sighup, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_unwritable, setup, teardown),
     };
