@@ -12,36 +12,24 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "flags.h"
 #include "golden.h"
-#include "plugin.h"
-#include "util.h"
+#include "plugin_test_util.h"
 
 /* Settling time of the spec thread, short for the tests, and the tests' poll interval. */
 #define TEST_POLL_MS 20
 /* Upper bound for waits on the spec thread; it normally takes about TEST_POLL_MS. */
 #define TEST_WAIT_MS 10000
 
-static struct plugin_options options;
-static struct plugin plugin;
-static char *tmpdir;
-static char *driver_root;
 static char *cdi_dir;
 static char *spec_path;
 static char *volumes_dir;
-static const char *build_root;
 
 static int setup(void **state)
 {
-    build_root = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmpdir = make_tmpdir();
-    driver_root = nvd_xasprintf("%s/root", tmpdir);
-    cdi_dir = nvd_xasprintf("%s/cdi", tmpdir);
+    sim_plugin_prepare("k80x2");
+    cdi_dir = nvd_xasprintf("%s/cdi", tmp_dir);
     spec_path = nvd_xasprintf("%s/nvidia-docker.json", cdi_dir);
-    volumes_dir = nvd_xasprintf("%s/volumes", tmpdir);
-    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_root, driver_root);
-    flags_set_defaults(&options);
-    options.driver_root = driver_root;
+    volumes_dir = nvd_xasprintf("%s/volumes", tmp_dir);
     options.volumes_dir = volumes_dir;
     options.cdi_dir = cdi_dir;
     plugin_init(&plugin, &options);
@@ -51,14 +39,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    plugin_destroy(&plugin);
-    run_ok("rm -rf '%s'", tmpdir);
-    free(driver_root);
+    int rc = sim_plugin_stop(state);
+
     free(cdi_dir);
     free(spec_path);
     free(volumes_dir);
-    free(tmpdir);
-    return 0;
+    return rc;
 }
 
 static bool spec_exists(void)
@@ -133,14 +119,14 @@ static void cdi_dir_follows_driver(void **state)
 
     /* An upgrade rewrites etc/ld.so.cache; the thread notices without a request. */
     run_ok("%s/bin/nvd-sim init %s --profile k80x2 --driver-version 390.12 >/dev/null",
-           build_root, driver_root);
+           build_dir, driver_root);
     wait_for_spec(true, "/nvidia_driver/390.12\"");
 
     /* A driver without GPUs has no spec: the old one is removed. */
-    run_ok("%s/bin/nvd-sim init %s --profile none >/dev/null", build_root, driver_root);
+    run_ok("%s/bin/nvd-sim init %s --profile none >/dev/null", build_dir, driver_root);
     wait_for_spec(false, NULL);
 
-    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_root, driver_root);
+    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_dir, driver_root);
     wait_for_spec(true, "/nvidia_driver/375.66\"");
     cleanup_free char *text = read_text_file(spec_path);
     cleanup_free char *served = rest_spec();
@@ -192,7 +178,7 @@ static void cdi_dir_kept_after_sighup(void **state)
 
 static void cdi_dir_unwritable(void **state)
 {
-    cleanup_free char *file = nvd_xasprintf("%s/file", tmpdir);
+    cleanup_free char *file = nvd_xasprintf("%s/file", tmp_dir);
     cleanup_free char *bad_dir = nvd_xasprintf("%s/cdi", file);
     nvd_error *err = NULL;
 
