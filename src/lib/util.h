@@ -58,4 +58,7 @@ int nvd_mkdir_parents(const char *path, unsigned mode, nvd_error **err);
 /* Join root and an absolute path ("/" + "/etc/x" is "/etc/x"). */
 char *nvd_path_join(const char *root, const char *path);
 
+/* Check whether the device node at <dev_root><path> exists (docker_args.c). */
+bool nvd_dev_node_exists(const char *dev_root, const char *path);
+
 #endif /* NVD_UTIL_H */
