@@ -283,7 +283,7 @@ int plugin_cdi_start(struct plugin *plugin, nvd_error **err);
 /* Stop the thread and remove the spec it wrote. plugin_destroy() calls it too. */
 void plugin_cdi_stop(struct plugin *plugin);
 
-/* Make the thread refresh the spec now: a discovery has just replaced the host. */
+/* Make the thread refresh the spec now, after a discovery replaced the host or SIGHUP. */
 void plugin_cdi_kick(struct plugin *plugin);
 
 /* Bring the spec in --cdi-dir up to date once; what the thread runs on each wake-up. */
