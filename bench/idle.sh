@@ -3,11 +3,11 @@
 #
 # Usage: bench/idle.sh BUILD_DIR [SECONDS]    (as root; SECONDS defaults to 20)
 #
-# Starts the plugin with --cdi-dir on a fresh nvd-sim root (profile k80x2),
-# waits 10 s for start-up and for NVML's idle close, then counts the
-# voluntary context switches of all its threads (from
-# /proc/PID/task/*/status) during SECONDS with no request and no change.
-# Each one is a thread that went to sleep again after waking.
+# Starts the plugin with --cdi-dir on a fresh nvd-sim root (profile k80x2)
+# and waits 10 s for start-up and for NVML's idle close. Then it counts the
+# voluntary context switches of all its threads (/proc/PID/task/*/status)
+# during SECONDS with no request and no change. Each one is a thread that
+# went to sleep again after waking.
 set -eu
 
 [ $# -ge 1 ] || { echo "usage: bench/idle.sh BUILD_DIR [SECONDS]" >&2; exit 2; }
