@@ -4,10 +4,11 @@
  *
  * The spec depends on <driver root>/etc/ld.so.cache (the driver version),
  * the nvidia* nodes in <dev root>/dev and <dev root>/dev/nvidia-caps, and
- * the driver volume in <-d>/nvidia_driver. Each directory gets one watch,
- * and events on names that the spec does not depend on are dropped, so an
- * idle daemon does not wake. Opening or closing a device node is no event
- * here: CUDA programs do that all the time.
+ * the driver volume in <-d>/nvidia_driver. Each directory gets one watch.
+ * An event on a name that the spec does not depend on (another node in
+ * /dev) wakes the thread, which drops it without a refresh. Opening or
+ * closing a device node is no event here, because CUDA programs do that
+ * all the time.
  *
  * A required directory that cannot be watched (missing before the driver
  * is installed, or the inotify limits reached) leaves the watch
