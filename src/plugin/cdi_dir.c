@@ -250,6 +250,9 @@ static void *cdi_thread_main(void *arg)
         if (!complete && !timed)
             nvd_log("Checking the CDI spec every %lld ms: %s or %s cannot be watched yet",
                     plugin->cdi_poll_ms, watch.dirs[CDI_WATCH_LDCACHE], watch.dirs[CDI_WATCH_DEV]);
+        if (complete && timed)
+            nvd_log("Watching %s and %s: the CDI spec is no longer checked on a timer",
+                    watch.dirs[CDI_WATCH_LDCACHE], watch.dirs[CDI_WATCH_DEV]);
         timed = !complete;
         int timeout_ms = settling || timed ? (int)plugin->cdi_poll_ms : -1;
         enum cdi_wake wake = wait_for_change(plugin, &watch, timeout_ms);

@@ -1,7 +1,7 @@
 /*
  * Unit tests for --cdi-dir (cdi_dir.c, cdi_watch.c). The spec written at
  * start equals /cdi/json and follows a driver upgrade, a removed control
- * node and a removed driver volume. It is removed while the driver has no
+ * node, a removed driver volume and a driver installed after the start. It is removed while the driver has no
  * GPU and when the plugin stops. An unwritable directory fails the
  * start with a message that names it. nvd-sim makes the driver root
  * (k80x2, driver 375.66).
@@ -23,6 +23,7 @@
 static char *cdi_dir;
 static char *spec_path;
 static char *volumes_dir;
+static char *late_root;   /* driver root of cdi_dir_waits_for_driver, NULL elsewhere */
 
 static int setup(void **state)
 {
@@ -44,6 +45,8 @@ static int teardown(void **state)
     free(cdi_dir);
     free(spec_path);
     free(volumes_dir);
+    free(late_root);
+    late_root = NULL;
     return rc;
 }
 
@@ -160,6 +163,26 @@ static void cdi_dir_follows_nodes_and_volume(void **state)
     assert_int_equal(stat(volume, &st), 0);
 }
 
+static void cdi_dir_waits_for_driver(void **state)
+{
+    SKIP_UNLESS_ROOT();
+
+    /* No driver yet: etc and dev cannot be watched, so the thread checks on a timer. */
+    late_root = nvd_xasprintf("%s/late", tmp_dir);
+    plugin_destroy(&plugin);
+    options.driver_root = late_root;
+    plugin_init(&plugin, &options);
+    plugin.cdi_poll_ms = TEST_POLL_MS;
+    assert_int_equal(plugin_cdi_start(&plugin, NULL), 0);
+    assert_false(spec_exists());
+
+    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_dir, late_root);
+    wait_for_spec(true, "/nvidia_driver/375.66\"");
+    cleanup_free char *text = read_text_file(spec_path);
+    cleanup_free char *served = rest_spec();
+    assert_string_equal(text, served);
+}
+
 static void cdi_dir_kept_after_sighup(void **state)
 {
     SKIP_UNLESS_ROOT();
@@ -200,6 +223,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cdi_dir_written_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_follows_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_follows_nodes_and_volume, setup, teardown),
+        cmocka_unit_test_setup_teardown(cdi_dir_waits_for_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_kept_after_sighup, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_unwritable, setup, teardown),
     };
