@@ -171,15 +171,18 @@ int plugin_cdi_refresh(struct plugin *plugin, nvd_error **err)
 
 void plugin_cdi_kick(struct plugin *plugin)
 {
-    static const uint64_t one = 1;
+    static const uint64_t increment = 1;
 
     pthread_mutex_lock(&plugin->cdi_lock);
-    if (plugin->cdi_wake_fd >= 0 && write(plugin->cdi_wake_fd, &one, sizeof(one)) < 0 &&
+    if (plugin->cdi_wake_fd >= 0 && write(plugin->cdi_wake_fd, &increment, sizeof(increment)) < 0 &&
         errno != EAGAIN)
         nvd_log_error("failed to wake the CDI spec thread (%s): it refreshes the spec at the "
                       "next watched change", strerror(errno));
     pthread_mutex_unlock(&plugin->cdi_lock);
 }
+
+/* Longest wait for a new driver to settle, in cdi_poll_ms periods. */
+#define CDI_SETTLE_MAX_POLLS 10
 
 /* Reason the spec thread woke up. */
 enum cdi_wake {
@@ -239,10 +242,12 @@ static void *cdi_thread_main(void *arg)
     struct cdi_watch watch;
     bool settling = false;
     bool timed = false;
+    long long settle_start_ms = 0;
 
     /* A change between the first refresh in plugin_cdi_start() and the watches would be lost. */
     cdi_watch_open(&watch, plugin);
     refresh(plugin, &settling, NULL);
+    settle_start_ms = plugin_monotonic_ms();
     cdi_watch_add_missing(&watch);
     while (!stop_requested(plugin)) {
         bool complete = cdi_watch_complete(&watch);
@@ -261,12 +266,17 @@ static void *cdi_thread_main(void *arg)
         /*
          * While a new driver settles, each change (the installer creating
          * device nodes after etc/ld.so.cache) restarts the wait, so that
-         * discovery sees the finished driver.
+         * discovery sees the finished driver. Changes that never stop end
+         * the wait after CDI_SETTLE_MAX_POLLS polls.
          */
-        if (settling && wake == CDI_WAKE_CHANGE)
+        if (settling && wake == CDI_WAKE_CHANGE &&
+            plugin_monotonic_ms() - settle_start_ms < CDI_SETTLE_MAX_POLLS * plugin->cdi_poll_ms)
             continue;
         cdi_watch_add_missing(&watch);
+        bool was_settling = settling;
         refresh(plugin, &settling, NULL);
+        if (settling && !was_settling)
+            settle_start_ms = plugin_monotonic_ms();
         /* The refresh may have built the driver volume's directory. */
         cdi_watch_add_missing(&watch);
     }

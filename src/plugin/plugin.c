@@ -39,3 +39,11 @@ void plugin_destroy(struct plugin *plugin)
     free(plugin->cdi_written);
     free(plugin->ldcache_path);
 }
+
+long long plugin_monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}

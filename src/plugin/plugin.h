@@ -195,6 +195,9 @@ struct route {
 void plugin_init(struct plugin *plugin, const struct plugin_options *opts);
 void plugin_destroy(struct plugin *plugin);
 
+/* Return CLOCK_MONOTONIC in ms, for deadlines and intervals. */
+long long plugin_monotonic_ms(void);
+
 /* --- host_cache.c: the driver and the discovered GPUs */
 
 /*
