@@ -181,7 +181,7 @@ void plugin_cdi_kick(struct plugin *plugin)
     pthread_mutex_unlock(&plugin->cdi_lock);
 }
 
-/* Longest wait for a new driver to settle, in cdi_poll_ms periods. */
+/* Maximum wait for a new driver to settle, in cdi_poll_ms periods. */
 #define CDI_SETTLE_MAX_POLLS 10
 
 /* Reason the spec thread woke up. */
@@ -266,7 +266,7 @@ static void *cdi_thread_main(void *arg)
         /*
          * While a new driver settles, each change (the installer creating
          * device nodes after etc/ld.so.cache) restarts the wait, so that
-         * discovery sees the finished driver. Changes that never stop end
+         * discovery finds the finished driver. Changes that never stop end
          * the wait after CDI_SETTLE_MAX_POLLS polls.
          */
         if (settling && wake == CDI_WAKE_CHANGE &&
