@@ -116,17 +116,10 @@ static int add_device(struct cdi_spec *spec, const struct nvd_host *host, const 
     return 0;
 }
 
-/* Check whether <dev_root><path> exists. */
-static bool node_exists(const char *dev_root, const char *path)
-{
-    cleanup_free char *full = nvd_path_join(dev_root, path);
-    struct stat st;
-
-    return stat(full, &st) == 0;
-}
-
-/* Set *slot to a copy of uuid and return 1, or log and return 0 when
- * uuid is not a valid CDI device name. */
+/*
+ * Set *slot to a copy of uuid and return 1, or log and return 0 when uuid
+ * is not a valid CDI device name.
+ */
 static size_t add_uuid(char **slot, const char *uuid, const char *what, unsigned gpu_index)
 {
     if (cdi_name_valid(uuid)) {
@@ -192,7 +185,7 @@ static int cdi_spec_build(struct cdi_spec *spec, const struct nvd_host *host, nv
     if (rc < 0)
         return -1;
     for (size_t i = 0; i < sizeof(extra_common_nodes) / sizeof(extra_common_nodes[0]); i++)
-        if (node_exists(host->dev_root, extra_common_nodes[i]))
+        if (nvd_dev_node_exists(host->dev_root, extra_common_nodes[i]))
             spec->extra[spec->extra_count++] = extra_common_nodes[i];
 
     size_t name_count;

@@ -33,8 +33,7 @@ static void add_device(struct nvd_docker_args *args, char *path)
     args->devices[args->device_count++] = path;
 }
 
-/* Check whether <dev_root><path> exists. */
-static bool node_exists(const char *dev_root, const char *path)
+bool nvd_dev_node_exists(const char *dev_root, const char *path)
 {
     cleanup_free char *full = nvd_path_join(dev_root, path);
     struct stat st;
@@ -55,7 +54,7 @@ int nvd_docker_args_collect(const struct nvd_host *host, const struct nvd_select
 
     if (sel->mode != NVD_SELECT_VOID) {
         for (size_t i = 0; i < ncontrol; i++) {
-            if (control_nodes[i].optional && !node_exists(host->dev_root, control_nodes[i].path))
+            if (control_nodes[i].optional && !nvd_dev_node_exists(host->dev_root, control_nodes[i].path))
                 continue;
             args.devices[args.device_count++] = nvd_xstrdup(control_nodes[i].path);
         }

@@ -1,7 +1,7 @@
 /*
  * docker_cli_query.h: the reply to a /docker/cli request, shared by the
  * plugin's REST API and nvidia-docker's in-process discovery, so that both
- * answer the same dev= and vol= with the same bytes.
+ * return the same bytes for the same dev= and vol=.
  */
 #ifndef NVD_DOCKER_CLI_QUERY_H
 #define NVD_DOCKER_CLI_QUERY_H

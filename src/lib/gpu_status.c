@@ -278,8 +278,11 @@ static int read_processes(const struct status_reader *r, struct nvd_gpu_status *
             break;
         if (count <= capacity || count > PROCESSES_MAX)
             return nvd_error_set(err, NVD_ERR_DRIVER,
-                                 "read the status of GPU %u (%s): %s asks for room for %u processes",
-                                 r->gpu->index, r->gpu->busid, call, count);
+                                 "read the status of GPU %u (%s): %s returned "
+                                 "NVML_ERROR_INSUFFICIENT_SIZE with an invalid count of %u "
+                                 "processes (room for %u, at most %d)",
+                                 r->gpu->index, r->gpu->busid, call, count, capacity,
+                                 PROCESSES_MAX);
         /* Room for a few more processes that may start before the next call. */
         capacity = count + 8;
         infos = nvd_xrealloc(infos, capacity * sizeof(*infos));

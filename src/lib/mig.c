@@ -115,9 +115,15 @@ void nvd_mig_read(struct nvd_nvml *nvml, struct nvd_gpu *gpu)
         return;
 
     ret = NVD_NVML_CALL(nvml, nvmlDeviceGetMaxMigDeviceCount, dev, &max_count);
-    if (ret != NVML_SUCCESS || max_count > NVD_MIG_DEVICES_MAX) {
-        nvd_log_error("GPU %u is reported without MIG devices: its MIG device count: %s",
-                      gpu->index, ret != NVML_SUCCESS ? nvml->api.nvmlErrorString(ret) : "too many");
+    if (ret != NVML_SUCCESS) {
+        nvd_log_error("GPU %u is reported without MIG devices: its MIG device count: nvml: %s",
+                      gpu->index, nvml->api.nvmlErrorString(ret));
+        return;
+    }
+    if (max_count > NVD_MIG_DEVICES_MAX) {
+        nvd_log_error("GPU %u is reported without MIG devices: NVML reports up to %u of them, "
+                      "more than the %d that nvd supports",
+                      gpu->index, max_count, NVD_MIG_DEVICES_MAX);
         return;
     }
 

@@ -5,7 +5,7 @@
 #include "query.h"
 #include "util.h"
 
-static int hex_digit_value(char c)
+int query_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -25,8 +25,8 @@ ssize_t query_unescape(const char *src, size_t len, char *out)
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int hi = hex_digit_value(src[i + 1]);
-            int lo = hex_digit_value(src[i + 2]);
+            int hi = query_hex_value(src[i + 1]);
+            int lo = query_hex_value(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);

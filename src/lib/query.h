@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Return the value of the hex digit c (either case), or -1. */
+int query_hex_value(char c);
+
 /*
  * Decode the query component src[0..len) into out (at least len bytes;
  * NULL only checks it): "%XX" is the byte XX and "+" a space. Returns the

@@ -168,7 +168,8 @@ static int find_by_uuid(const struct nvd_host *host, const char *piece, struct t
                 return 0;
             }
             if (found) {
-                char first[32], second[32];
+                /* Room for "MIG device 4294967295:4294967295". */
+                char first[48], second[48];
                 name_target(host, *out, first, sizeof(first));
                 name_target(host, here, second, sizeof(second));
                 return nvd_error_set(err, NVD_ERR_INVALID,

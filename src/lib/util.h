@@ -66,4 +66,7 @@ void nvd_error_add_space_hint(nvd_error **err, const char *volumes_dir, const ch
 /* Join root and an absolute path ("/" + "/etc/x" is "/etc/x"). */
 char *nvd_path_join(const char *root, const char *path);
 
+/* Check whether the device node at <dev_root><path> exists (docker_args.c). */
+bool nvd_dev_node_exists(const char *dev_root, const char *path);
+
 #endif /* NVD_UTIL_H */

@@ -22,14 +22,6 @@
 #include "server.h"
 #include "util.h"
 
-static long long monotonic_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /* Write "address:port" (IPv4) or "[address]:port" (IPv6) of addr into out, or "" for other families. */
 static void format_client(const struct sockaddr *addr, char *out, size_t size)
 {
@@ -84,7 +76,7 @@ static void *watcher_main(void *arg)
 
     pthread_mutex_lock(&table->lock);
     while (!table->stopping) {
-        long long next = expire_locked(table, monotonic_ms());
+        long long next = expire_locked(table, plugin_monotonic_ms());
         table->next_wake_ms = next;
         if (next == LLONG_MAX) {
             pthread_cond_wait(&table->wake, &table->lock);
@@ -148,7 +140,7 @@ void conn_table_stop(struct conn_table *table)
  */
 static void set_phase_locked(struct conn_table *table, struct conn *conn, enum conn_phase phase)
 {
-    long long now = monotonic_ms();
+    long long now = plugin_monotonic_ms();
 
     if (!(phase == CONN_READING && conn->phase == CONN_IDLE))
         conn->phase_start_ms = now;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "http_parse.h"
+#include "query.h"
 
 /* Return whether c may appear in a token, such as a method or a header name. */
 static bool is_tchar(unsigned char c)
@@ -304,18 +305,6 @@ enum http_parse_result http_parse_request(char *buf, size_t len, size_t body_max
     return HTTP_PARSE_COMPLETE;
 }
 
-/* Return the value of hex digit c, or -1. */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode the percent escapes of path in place; false for an invalid escape or an escaped NUL. */
 static bool percent_decode(char *path)
 {
@@ -326,8 +315,8 @@ static bool percent_decode(char *path)
             *out++ = *in;
             continue;
         }
-        int high = hex_value(in[1]);
-        int low = high < 0 ? -1 : hex_value(in[2]);
+        int high = query_hex_value(in[1]);
+        int low = high < 0 ? -1 : query_hex_value(in[2]);
         if (low < 0 || (high == 0 && low == 0))
             return false;
         *out++ = (char)(high * 16 + low);

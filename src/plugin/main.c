@@ -18,14 +18,6 @@
 #define SHUTDOWN_GRACE_MS 5000
 #define SHUTDOWN_POLL_MS 20
 
-static long long monotonic_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /*
  * Discover the driver at start. A failure is logged but not fatal: the
  * daemon keeps serving, and requests that need the driver retry.
@@ -121,7 +113,8 @@ static int start_servers(struct plugin *plugin, struct server *rest, struct serv
 /*
  * Wait for SIGINT or SIGTERM, which the caller blocked in every thread.
  * SIGHUP closes the driver and drops the discovered GPUs, so that the next
- * request discovers them again (after a driver upgrade, for instance).
+ * request discovers them again (after a driver upgrade, for instance), and
+ * makes the CDI spec thread look at its inputs again.
  */
 static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
 {
@@ -132,6 +125,7 @@ static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
         if (signo == SIGHUP) {
             nvd_log("Received SIGHUP: closing the driver; the next request discovers it again");
             plugin_driver_reset(plugin);
+            plugin_cdi_kick(plugin);
             continue;
         }
         nvd_log("Received %s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -142,13 +136,13 @@ static void wait_for_termination(struct plugin *plugin, const sigset_t *signals)
 /* Stop accepting, give requests in progress up to 5 s, then stop both servers. */
 static void stop_servers(struct server *rest, struct server *volume)
 {
-    long long deadline = monotonic_ms() + SHUTDOWN_GRACE_MS;
+    long long deadline = plugin_monotonic_ms() + SHUTDOWN_GRACE_MS;
     unsigned in_flight;
 
     server_quiesce(rest);
     server_quiesce(volume);
     while ((in_flight = server_in_flight(rest) + server_in_flight(volume)) > 0 &&
-           monotonic_ms() < deadline) {
+           plugin_monotonic_ms() < deadline) {
         struct timespec pause = {.tv_sec = 0, .tv_nsec = SHUTDOWN_POLL_MS * 1000000L};
         nanosleep(&pause, NULL);
     }

@@ -21,11 +21,8 @@ void plugin_init(struct plugin *plugin, const struct plugin_options *opts)
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&plugin->volume_lock, NULL);
 
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&plugin->cdi_wake, &attr);
-    pthread_condattr_destroy(&attr);
     pthread_mutex_init(&plugin->cdi_lock, NULL);
+    plugin->cdi_wake_fd = -1;
     pthread_mutex_init(&plugin->cdi_refresh_lock, NULL);
     plugin->cdi_poll_ms = PLUGIN_CDI_POLL_MS;
 }
@@ -38,8 +35,15 @@ void plugin_destroy(struct plugin *plugin)
     pthread_cond_destroy(&plugin->driver_wake);
     pthread_mutex_destroy(&plugin->volume_lock);
     pthread_mutex_destroy(&plugin->cdi_lock);
-    pthread_cond_destroy(&plugin->cdi_wake);
     pthread_mutex_destroy(&plugin->cdi_refresh_lock);
     free(plugin->cdi_written);
     free(plugin->ldcache_path);
+}
+
+long long plugin_monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }

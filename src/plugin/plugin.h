@@ -141,16 +141,16 @@ struct plugin {
 
     /*
      * The CDI spec in --cdi-dir (cdi_dir.c). cdi_lock guards the fields up
-     * to the next blank line; cdi_wake wakes the thread that keeps the spec
-     * current. cdi_refresh_lock serializes refreshes.
+     * to the next blank line. cdi_refresh_lock serializes refreshes.
      */
     pthread_mutex_t cdi_lock;
-    pthread_cond_t cdi_wake;
-    bool cdi_kick;                  /* a discovery happened: refresh before the next poll */
+    int cdi_wake_fd;                /* eventfd that wakes the spec thread; -1 when it does not run */
     bool cdi_stopping;              /* plugin_cdi_stop() runs: the thread ends */
 
     pthread_mutex_t cdi_refresh_lock;
-    long long cdi_poll_ms;          /* ms between checks for a changed spec; tests shorten it */
+    long long cdi_poll_ms;          /* ms to wait for a changed etc/ld.so.cache to settle, and
+                                       between checks while a directory cannot be watched;
+                                       tests shorten it */
     char *cdi_written;              /* text of the spec in the CDI dir; NULL when none */
     struct ldcache_stamp cdi_stamp; /* etc/ld.so.cache when cdi_written was rendered */
     struct ldcache_stamp cdi_seen;  /* etc/ld.so.cache at the previous refresh */
@@ -194,6 +194,9 @@ struct route {
 /* Initialize the state with a copy of opts, whose strings must outlive it. */
 void plugin_init(struct plugin *plugin, const struct plugin_options *opts);
 void plugin_destroy(struct plugin *plugin);
+
+/* Return CLOCK_MONOTONIC in ms, for deadlines and intervals. */
+long long plugin_monotonic_ms(void);
 
 /* --- host_cache.c: the driver and the discovered GPUs */
 
@@ -262,7 +265,7 @@ bool ldcache_stamp_equal(const struct ldcache_stamp *a, const struct ldcache_sta
 
 /* --- cdi_dir.c: the CDI spec, served on /cdi/json and kept in --cdi-dir */
 
-/* Default of cdi_poll_ms: how often the spec in --cdi-dir is checked, in ms. */
+/* Default of cdi_poll_ms, in ms. */
 #define PLUGIN_CDI_POLL_MS 1000
 
 /*
@@ -283,11 +286,42 @@ int plugin_cdi_start(struct plugin *plugin, nvd_error **err);
 /* Stop the thread and remove the spec it wrote. plugin_destroy() calls it too. */
 void plugin_cdi_stop(struct plugin *plugin);
 
-/* Make the thread refresh the spec now: a discovery has just replaced the host. */
+/* Make the thread refresh the spec now, after a discovery replaced the host or SIGHUP. */
 void plugin_cdi_kick(struct plugin *plugin);
 
-/* Bring the spec in --cdi-dir up to date once; what the thread runs on each poll. */
+/* Bring the spec in --cdi-dir up to date once; what the thread runs on each wake-up. */
 int plugin_cdi_refresh(struct plugin *plugin, nvd_error **err);
+
+/* --- cdi_watch.c: the inotify watches that wake the CDI spec thread */
+
+enum cdi_watch_slot {
+    CDI_WATCH_LDCACHE,   /* <driver root>/etc, for ld.so.cache */
+    CDI_WATCH_DEV,       /* <dev root>/dev, for the nvidia* nodes */
+    CDI_WATCH_CAPS,      /* <dev root>/dev/nvidia-caps, for MIG capability nodes */
+    CDI_WATCH_VOLUME,    /* <-d>/nvidia_driver, for a removed driver volume */
+    CDI_WATCH_COUNT,
+};
+
+/* An inotify instance and its watch descriptors, one per slot (-1: not watched). */
+struct cdi_watch {
+    int fd;                        /* -1 when inotify is unavailable */
+    int wd[CDI_WATCH_COUNT];
+    char *dirs[CDI_WATCH_COUNT];
+    bool logged[CDI_WATCH_COUNT];  /* a failure to watch the slot was logged */
+};
+
+/* Create the inotify instance and add the watches whose directories exist. */
+void cdi_watch_open(struct cdi_watch *watch, const struct plugin *plugin);
+void cdi_watch_close(struct cdi_watch *watch);
+
+/* Retry the watches that are missing, such as a directory that did not exist yet. */
+void cdi_watch_add_missing(struct cdi_watch *watch);
+
+/* Check whether every directory that the spec needs is watched, so no timer is needed. */
+bool cdi_watch_complete(const struct cdi_watch *watch);
+
+/* Drain the pending events; returns whether any of them may change the spec. */
+bool cdi_watch_read(struct cdi_watch *watch);
 
 /* --- modprobe.c: the nvidia-uvm kernel module */
 

@@ -212,6 +212,26 @@ start_plugin() {
     fi
 }
 
+# trap_second_plugin LOG: make the EXIT trap stop the plugin of PLUGIN_PID,
+# which a test starts itself with start_plugin LOG ..., and print LOG when
+# the test fails. INT and TERM exit through that trap too.
+trap_second_plugin() {
+    SECOND_PLUGIN_LOG=$1
+    PLUGIN_PID=
+    trap stop_second_plugin EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+stop_second_plugin() {
+    local status=$?
+    stop_process "$PLUGIN_PID" "second nvidia-docker-plugin" 10
+    if [ "$status" -ne 0 ] && [ -s "$SECOND_PLUGIN_LOG" ]; then
+        echo "--- log of the second plugin ---" >&2
+        cat "$SECOND_PLUGIN_LOG" >&2
+    fi
+}
+
 # Succeeds once the plugin's REST API accepts connections (any HTTP status)
 # and its volume plugin socket exists.
 plugin_is_ready() {

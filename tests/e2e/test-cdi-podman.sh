@@ -26,18 +26,7 @@ url="http://$address"
 log="$E2E_TMP/plugin.log"
 conf="$E2E_TMP/podman"
 
-PLUGIN_PID=
-stop_second_plugin() {
-    local status=$?
-    stop_process "$PLUGIN_PID" "second nvidia-docker-plugin" 10
-    if [ "$status" -ne 0 ] && [ -s "$log" ]; then
-        echo "--- log of the second plugin ---" >&2
-        cat "$log" >&2
-    fi
-}
-trap stop_second_plugin EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_second_plugin "$log"
 
 command -v podman >/dev/null ||
     fail "podman not found; install the dependencies: scripts/install-deps"

@@ -19,18 +19,7 @@ marker="$E2E_TMP/modprobe-args"
 # NVML closes 5 s after its last use; this bounds the wait for it.
 IDLE_WAIT_S=15
 
-PLUGIN_PID=
-stop_second_plugin() {
-    local status=$?
-    stop_process "$PLUGIN_PID" "second nvidia-docker-plugin" 10
-    if [ "$status" -ne 0 ] && [ -s "$log" ]; then
-        echo "--- log of the second plugin ---" >&2
-        cat "$log" >&2
-    fi
-}
-trap stop_second_plugin EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_second_plugin "$log"
 
 nvml_loaded() {
     grep -q 'libnvidia-ml\.so' "/proc/$PLUGIN_PID/maps"

@@ -18,18 +18,7 @@ url="http://$address"
 # minors 3 + 9 * 8 = 75 and 76.
 mig_uuid=MIG-845cc3bb-3c5d-5074-b69b-eb4b4bfadf1a
 
-PLUGIN_PID=
-stop_second_plugin() {
-    local status=$?
-    stop_process "$PLUGIN_PID" "second nvidia-docker-plugin" 10
-    if [ "$status" -ne 0 ] && [ -s "$E2E_TMP/plugin.log" ]; then
-        echo "--- log of the second plugin ---" >&2
-        cat "$E2E_TMP/plugin.log" >&2
-    fi
-}
-trap stop_second_plugin EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_second_plugin "$E2E_TMP/plugin.log"
 
 run_ok "$NVD_SIM" init "$root" --profile a100x8-mig
 start_plugin "$E2E_TMP/plugin.log" "$E2E_TMP/sock2" "$address" \

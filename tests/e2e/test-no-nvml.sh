@@ -9,18 +9,7 @@ PROG=test-no-nvml
 root="$E2E_TMP/root"
 address="127.0.0.1:$SECOND_PLUGIN_PORT"
 
-PLUGIN_PID=
-stop_second_plugin() {
-    local status=$?
-    stop_process "$PLUGIN_PID" "second nvidia-docker-plugin" 10
-    if [ "$status" -ne 0 ] && [ -s "$E2E_TMP/plugin.log" ]; then
-        echo "--- log of the second plugin ---" >&2
-        cat "$E2E_TMP/plugin.log" >&2
-    fi
-}
-trap stop_second_plugin EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_second_plugin "$E2E_TMP/plugin.log"
 
 run_ok "$NVD_SIM" init "$root" --profile k80x2
 rm -f "$root"/usr/lib/*/libnvidia-ml.so*

@@ -53,6 +53,8 @@ for _ in $(seq 50); do
     [ -n "$(ss -Hltn "sport = :$SILENT_PORT")" ] && break
     sleep 0.1
 done
+[ -n "$(ss -Hltn "sport = :$SILENT_PORT")" ] ||
+    fail "busybox nc did not listen on port $SILENT_PORT within 5 s"
 capture env NV_HOST="http://127.0.0.1:$SILENT_PORT" "$NVIDIA_DOCKER" run --rm "$IMAGE" true
 expect_status 1
 expect_contains "stderr" "GET /gpu/info/json from nvidia-docker-plugin at 127.0.0.1:$SILENT_PORT timed out after 10 s" "$ERR"

@@ -1,7 +1,8 @@
 /*
- * Unit tests for --cdi-dir (cdi_dir.c). The spec written at start equals
- * /cdi/json and follows a driver upgrade. It is removed while the driver
- * has no GPU and when the plugin stops. An unwritable directory fails the
+ * Unit tests for --cdi-dir (cdi_dir.c, cdi_watch.c). The spec written at
+ * start equals /cdi/json and follows a driver upgrade, a removed control
+ * node, a removed driver volume and a driver installed after the start. It is removed while the driver has no
+ * GPU and when the plugin stops. An unwritable directory fails the
  * start with a message that names it. nvd-sim makes the driver root
  * (k80x2, driver 375.66).
  */
@@ -11,36 +12,25 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "flags.h"
 #include "golden.h"
-#include "plugin.h"
-#include "util.h"
+#include "plugin_test_util.h"
 
-/* Poll interval of the spec thread, short for the tests. */
+/* Settling time of the spec thread, short for the tests, and the tests' poll interval. */
 #define TEST_POLL_MS 20
-/* Upper bound for waits on the spec thread; it normally takes TEST_POLL_MS. */
+/* Upper bound for waits on the spec thread; it normally takes about TEST_POLL_MS. */
 #define TEST_WAIT_MS 10000
 
-static struct plugin_options options;
-static struct plugin plugin;
-static char *tmpdir;
-static char *driver_root;
 static char *cdi_dir;
 static char *spec_path;
 static char *volumes_dir;
-static const char *build_root;
+static char *late_root;   /* driver root of cdi_dir_waits_for_driver, NULL elsewhere */
 
 static int setup(void **state)
 {
-    build_root = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmpdir = make_tmpdir();
-    driver_root = nvd_xasprintf("%s/root", tmpdir);
-    cdi_dir = nvd_xasprintf("%s/cdi", tmpdir);
+    sim_plugin_prepare("k80x2");
+    cdi_dir = nvd_xasprintf("%s/cdi", tmp_dir);
     spec_path = nvd_xasprintf("%s/nvidia-docker.json", cdi_dir);
-    volumes_dir = nvd_xasprintf("%s/volumes", tmpdir);
-    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_root, driver_root);
-    flags_set_defaults(&options);
-    options.driver_root = driver_root;
+    volumes_dir = nvd_xasprintf("%s/volumes", tmp_dir);
     options.volumes_dir = volumes_dir;
     options.cdi_dir = cdi_dir;
     plugin_init(&plugin, &options);
@@ -50,14 +40,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    plugin_destroy(&plugin);
-    run_ok("rm -rf '%s'", tmpdir);
-    free(driver_root);
+    int rc = sim_plugin_stop(state);
+
     free(cdi_dir);
     free(spec_path);
     free(volumes_dir);
-    free(tmpdir);
-    return 0;
+    free(late_root);
+    late_root = NULL;
+    return rc;
 }
 
 static bool spec_exists(void)
@@ -132,14 +122,61 @@ static void cdi_dir_follows_driver(void **state)
 
     /* An upgrade rewrites etc/ld.so.cache; the thread notices without a request. */
     run_ok("%s/bin/nvd-sim init %s --profile k80x2 --driver-version 390.12 >/dev/null",
-           build_root, driver_root);
+           build_dir, driver_root);
     wait_for_spec(true, "/nvidia_driver/390.12\"");
 
     /* A driver without GPUs has no spec: the old one is removed. */
-    run_ok("%s/bin/nvd-sim init %s --profile none >/dev/null", build_root, driver_root);
+    run_ok("%s/bin/nvd-sim init %s --profile none >/dev/null", build_dir, driver_root);
     wait_for_spec(false, NULL);
 
-    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_root, driver_root);
+    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_dir, driver_root);
+    wait_for_spec(true, "/nvidia_driver/375.66\"");
+    cleanup_free char *text = read_text_file(spec_path);
+    cleanup_free char *served = rest_spec();
+    assert_string_equal(text, served);
+}
+
+static void cdi_dir_follows_nodes_and_volume(void **state)
+{
+    SKIP_UNLESS_ROOT();
+    assert_int_equal(plugin_cdi_start(&plugin, NULL), 0);
+    cleanup_free char *before = read_text_file(spec_path);
+    assert_non_null(strstr(before, "/dev/nvidia-uvm-tools\""));
+
+    /* A control node that goes away leaves the spec without a request. */
+    run_ok("rm '%s/dev/nvidia-uvm-tools'", driver_root);
+    for (long waited = 0; waited < TEST_WAIT_MS; waited += TEST_POLL_MS) {
+        cleanup_free char *text = read_text_file(spec_path);
+        if (!strstr(text, "/dev/nvidia-uvm-tools\""))
+            break;
+        sleep_ms(TEST_POLL_MS);
+    }
+    cleanup_free char *without = read_text_file(spec_path);
+    assert_null(strstr(without, "/dev/nvidia-uvm-tools\""));
+
+    /* A removed driver volume is built again for the spec. */
+    cleanup_free char *volume = nvd_xasprintf("%s/nvidia_driver/375.66", volumes_dir);
+    run_ok("rm -rf '%s'", volume);
+    struct stat st;
+    for (long waited = 0; waited < TEST_WAIT_MS && stat(volume, &st) != 0; waited += TEST_POLL_MS)
+        sleep_ms(TEST_POLL_MS);
+    assert_int_equal(stat(volume, &st), 0);
+}
+
+static void cdi_dir_waits_for_driver(void **state)
+{
+    SKIP_UNLESS_ROOT();
+
+    /* No driver yet: etc and dev cannot be watched, so the thread checks on a timer. */
+    late_root = nvd_xasprintf("%s/late", tmp_dir);
+    plugin_destroy(&plugin);
+    options.driver_root = late_root;
+    plugin_init(&plugin, &options);
+    plugin.cdi_poll_ms = TEST_POLL_MS;
+    assert_int_equal(plugin_cdi_start(&plugin, NULL), 0);
+    assert_false(spec_exists());
+
+    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_dir, late_root);
     wait_for_spec(true, "/nvidia_driver/375.66\"");
     cleanup_free char *text = read_text_file(spec_path);
     cleanup_free char *served = rest_spec();
@@ -164,7 +201,7 @@ static void cdi_dir_kept_after_sighup(void **state)
 
 static void cdi_dir_unwritable(void **state)
 {
-    cleanup_free char *file = nvd_xasprintf("%s/file", tmpdir);
+    cleanup_free char *file = nvd_xasprintf("%s/file", tmp_dir);
     cleanup_free char *bad_dir = nvd_xasprintf("%s/cdi", file);
     nvd_error *err = NULL;
 
@@ -185,6 +222,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cdi_dir_written_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_follows_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(cdi_dir_follows_nodes_and_volume, setup, teardown),
+        cmocka_unit_test_setup_teardown(cdi_dir_waits_for_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_kept_after_sighup, setup, teardown),
         cmocka_unit_test_setup_teardown(cdi_dir_unwritable, setup, teardown),
     };

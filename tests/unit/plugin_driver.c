@@ -7,43 +7,14 @@
  */
 #include "test_util.h"
 
-#include <time.h>
-
-#include "flags.h"
-#include "plugin.h"
-#include "util.h"
+#include "plugin_test_util.h"
 
 /* Idle time before NVML closes, short for the tests. */
 #define TEST_IDLE_MS 100
-/* Upper bound for waits on the idle-close thread; it normally takes TEST_IDLE_MS. */
-#define TEST_WAIT_MS 5000
-
-static struct plugin_options options;
-static struct plugin plugin;
-static char *tmpdir;
-static char *driver_root;
-static const char *build_root;
 
 static int setup(void **state)
 {
-    build_root = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmpdir = make_tmpdir();
-    driver_root = nvd_xasprintf("%s/root", tmpdir);
-    run_ok("%s/bin/nvd-sim init %s --profile k80x2 >/dev/null", build_root, driver_root);
-    flags_set_defaults(&options);
-    options.driver_root = driver_root;
-    plugin_init(&plugin, &options);
-    plugin.driver_idle_ms = TEST_IDLE_MS;
-    assert_int_equal(plugin_driver_start_idle_close(&plugin, NULL), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    plugin_destroy(&plugin);
-    run_ok("rm -rf '%s'", tmpdir);
-    free(driver_root);
-    free(tmpdir);
+    sim_plugin_start_idle_close("k80x2", TEST_IDLE_MS);
     return 0;
 }
 
@@ -57,27 +28,6 @@ static bool maps_library(const char *name)
     while (fgets(line, sizeof(line), maps)) {
         if (strstr(line, name))
             return true;
-    }
-    return false;
-}
-
-static bool driver_is_open(void)
-{
-    pthread_mutex_lock(&plugin.driver_lock);
-    bool open = plugin.driver != NULL;
-    pthread_mutex_unlock(&plugin.driver_lock);
-    return open;
-}
-
-/* Wait up to TEST_WAIT_MS for the idle-close thread to close NVML; false if it did not. */
-static bool wait_for_idle_close(void)
-{
-    struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
-
-    for (int waited = 0; waited < TEST_WAIT_MS; waited += 10) {
-        if (!driver_is_open())
-            return true;
-        nanosleep(&pause, NULL);
     }
     return false;
 }
@@ -159,7 +109,7 @@ static void driver_upgrade_rediscovers(void **state)
     assert_non_null(old);
     assert_string_equal(old->host->driver_version, "375.66");
     run_ok("%s/bin/nvd-sim init %s --profile k80x2 --driver-version 390.48 >/dev/null",
-           build_root, driver_root);
+           build_dir, driver_root);
 
     struct plugin_host *host = plugin_host_acquire(&plugin, NULL);
     assert_non_null(host);
@@ -198,7 +148,7 @@ static void driver_missing_fails_each_request(void **state)
 
 static void modprobe_runs_when_uvm_missing(void **state)
 {
-    cleanup_free char *marker = nvd_xasprintf("%s/modprobe-args", tmpdir);
+    cleanup_free char *marker = nvd_xasprintf("%s/modprobe-args", tmp_dir);
     cleanup_free char *contents = NULL;
     size_t size = 0;
 
@@ -235,14 +185,14 @@ static void modprobe_failure_is_not_fatal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(driver_closes_when_idle, setup, teardown),
-        cmocka_unit_test_setup_teardown(driver_reopens_with_cached_host, setup, teardown),
-        cmocka_unit_test_setup_teardown(driver_in_use_stays_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(driver_reset_waits_for_users, setup, teardown),
-        cmocka_unit_test_setup_teardown(driver_upgrade_rediscovers, setup, teardown),
-        cmocka_unit_test_setup_teardown(driver_missing_fails_each_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(modprobe_runs_when_uvm_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(modprobe_failure_is_not_fatal, setup, teardown),
+        cmocka_unit_test_setup_teardown(driver_closes_when_idle, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(driver_reopens_with_cached_host, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(driver_in_use_stays_open, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(driver_reset_waits_for_users, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(driver_upgrade_rediscovers, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(driver_missing_fails_each_request, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(modprobe_runs_when_uvm_missing, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(modprobe_failure_is_not_fatal, setup, sim_plugin_stop),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,41 +7,14 @@
  */
 #include "test_util.h"
 
-#include <time.h>
-
-#include "flags.h"
-#include "plugin.h"
-#include "util.h"
+#include "plugin_test_util.h"
 
 /* Idle time before NVML closes, short for the tests. */
 #define TEST_IDLE_MS 50
-/* Upper bound for the wait on the idle-close thread; it normally takes TEST_IDLE_MS. */
-#define TEST_WAIT_MS 5000
-
-static struct plugin_options options;
-static struct plugin plugin;
-static char *driver_root;
 
 static int setup(void **state)
 {
-    build_dir = getenv("NVD_BUILD_ROOT") ? getenv("NVD_BUILD_ROOT") : "build";
-    tmp_dir = make_tmpdir();
-    driver_root = nvd_xasprintf("%s/root", tmp_dir);
-    run_ok("%s/bin/nvd-sim init %s --profile a100x8-mig >/dev/null", build_dir, driver_root);
-    flags_set_defaults(&options);
-    options.driver_root = driver_root;
-    plugin_init(&plugin, &options);
-    plugin.driver_idle_ms = TEST_IDLE_MS;
-    assert_int_equal(plugin_driver_start_idle_close(&plugin, NULL), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    plugin_destroy(&plugin);
-    run_ok("rm -rf '%s'", tmp_dir);
-    free(driver_root);
-    free(tmp_dir);
+    sim_plugin_start_idle_close("a100x8-mig", TEST_IDLE_MS);
     return 0;
 }
 
@@ -59,22 +32,6 @@ static unsigned get_docker_cli(const char *query, char **body)
     *body = reply.owned_body;
     free(reply.location);
     return reply.status;
-}
-
-/* Wait up to TEST_WAIT_MS for the idle-close thread to close NVML; false if it did not. */
-static bool wait_for_idle_close(void)
-{
-    struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
-
-    for (int waited = 0; waited < TEST_WAIT_MS; waited += 10) {
-        pthread_mutex_lock(&plugin.driver_lock);
-        bool open = plugin.driver != NULL;
-        pthread_mutex_unlock(&plugin.driver_lock);
-        if (!open)
-            return true;
-        nanosleep(&pause, NULL);
-    }
-    return false;
 }
 
 /* Check that body has the --device argument of the node /dev/<node> under the driver root. */
@@ -129,8 +86,8 @@ static void changed_mig_layout_is_rediscovered(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(docker_cli_gives_mig_nodes, setup, teardown),
-        cmocka_unit_test_setup_teardown(changed_mig_layout_is_rediscovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(docker_cli_gives_mig_nodes, setup, sim_plugin_stop),
+        cmocka_unit_test_setup_teardown(changed_mig_layout_is_rediscovered, setup, sim_plugin_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
