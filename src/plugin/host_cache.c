@@ -21,14 +21,6 @@
 #include "plugin.h"
 #include "util.h"
 
-static long long monotonic_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 void ldcache_stamp_read(const char *path, struct ldcache_stamp *stamp)
 {
     struct stat st;
@@ -122,7 +114,7 @@ static void install_driver_locked(struct plugin *plugin, nvd_driver *handle)
     driver->plugin = plugin;
     driver->refs = 1;
     plugin->driver = driver;
-    plugin->driver_used_ms = monotonic_ms();
+    plugin->driver_used_ms = plugin_monotonic_ms();
     pthread_cond_signal(&plugin->driver_wake);
 }
 
@@ -300,7 +292,7 @@ void plugin_driver_release(struct plugin_driver *ref)
     bool last;
 
     pthread_mutex_lock(&plugin->driver_lock);
-    plugin->driver_used_ms = monotonic_ms();
+    plugin->driver_used_ms = plugin_monotonic_ms();
     last = --ref->refs == 0;
     pthread_mutex_unlock(&plugin->driver_lock);
     if (last)
@@ -332,7 +324,7 @@ static void *idle_close_main(void *arg)
             pthread_cond_wait(&plugin->driver_wake, &plugin->driver_lock);
             continue;
         }
-        long long now = monotonic_ms();
+        long long now = plugin_monotonic_ms();
         long long due;
         if (!atomic_load(&driver->host_ref->cuda_done)) {
             /* Read the CUDA values while NVML is open after discovery, once
