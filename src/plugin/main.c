@@ -178,7 +178,11 @@ int main(int argc, char **argv)
         return 0;
     }
     nvd_log_init(argv[0]);
-    if (flags_check(&opts, &err) < 0) {
+    /* A malformed -l must fail before anything is created on the host. */
+    char host[256];
+    char port[32];
+    if (flags_check(&opts, &err) < 0 ||
+        listen_split_address(opts.listen_addr, host, sizeof(host), port, sizeof(port), &err) < 0) {
         nvd_log_error("%s", err->msg);
         return 1;
     }
