@@ -3,7 +3,8 @@
 
 For each profile it lays out an nvd-sim root and starts the plugin pinned to
 CPU 0. It measures the time from exec to the first served request, as the
-median of 9 starts. It copies the plugin's /docker/cli and /gpu/info/json
+median of 15 starts, beside busybox httpd started and polled the same way
+(the floor that process start and the poller set). It copies the plugin's /docker/cli and /gpu/info/json
 bodies into an nginx root, starts nginx (one worker, pinned to CPU 0), and
 runs wrk (pinned to CPU 1, keep-alive) against both in turn. It also reads
 the plugin's private memory and RSS from /proc/PID/smaps_rollup when idle
@@ -25,7 +26,7 @@ import time
 
 PLUGIN_PORT = 23476  # below the ephemeral range, so a poll cannot connect to itself
 IDLE_SECONDS = 6
-START_SAMPLES = 9
+START_SAMPLES = 15
 NGINX_PORT = 23480
 
 
@@ -51,18 +52,15 @@ def http_get(port, path, timeout=2.0):
     return status, body
 
 
-def start_plugin(build, root, tmp):
-    """Start the plugin pinned to CPU 0; return (process, ms until it served /docker/cli)."""
-    cmd = ["taskset", "-c", "0", f"{build}/bin/nvidia-docker-plugin",
-           "--driver-root", root, "-s", f"{tmp}/sock", "-d", f"{tmp}/vols",
-           "-l", f"127.0.0.1:{PLUGIN_PORT}"]
-    log = open(f"{tmp}/plugin.log", "w")
+def start_server(cmd, port, path, tmp, name):
+    """Start cmd pinned to CPU 0; return (process, ms until GET path answered)."""
+    log = open(f"{tmp}/{name}.log", "w")
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=log, stdout=log)
+    proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stderr=log, stdout=log)
     deadline = start + 10
     while time.perf_counter() < deadline:
         try:
-            status, _ = http_get(PLUGIN_PORT, "/docker/cli", timeout=0.5)
+            status, _ = http_get(port, path, timeout=0.5)
             if status == 200:
                 return proc, (time.perf_counter() - start) * 1000
         except OSError:
@@ -70,7 +68,26 @@ def start_plugin(build, root, tmp):
         if proc.poll() is not None:
             break
     proc.kill()
-    sys.exit(f"bench: the plugin did not serve within 10 s; see {tmp}/plugin.log")
+    sys.exit(f"bench: {name} did not serve within 10 s; see {tmp}/{name}.log")
+
+
+def start_plugin(build, root, tmp):
+    """Start the plugin pinned to CPU 0; return (process, ms until it served /docker/cli)."""
+    cmd = [f"{build}/bin/nvidia-docker-plugin",
+           "--driver-root", root, "-s", f"{tmp}/sock", "-d", f"{tmp}/vols",
+           "-l", f"127.0.0.1:{PLUGIN_PORT}"]
+    return start_server(cmd, PLUGIN_PORT, "/docker/cli", tmp, "plugin")
+
+
+def median_start(start, samples):
+    """Return the median ms to serving of samples starts, each stopped with SIGTERM."""
+    times = []
+    for _ in range(samples):
+        proc, ms = start()
+        times.append(ms)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    return sorted(times)[len(times) // 2]
 
 
 def memory(pid):
@@ -159,14 +176,14 @@ def bench_profile(build, profile, seconds):
     subprocess.run([f"{build}/bin/nvd-sim", "init", root, "--profile", profile],
                    check=True, stdout=subprocess.DEVNULL)
 
-    # Start-up is short and noisy: take the median of several starts.
-    starts = []
-    for _ in range(START_SAMPLES):
-        plugin, ms = start_plugin(build, root, tmp)
-        starts.append(ms)
-        plugin.send_signal(signal.SIGTERM)
-        plugin.wait(timeout=10)
-    start_ms = sorted(starts)[len(starts) // 2]
+    # Start-up is short and noisy: take the median of several starts, beside
+    # busybox httpd started and polled the same way (a file it serves).
+    with open(f"{tmp}/ping", "w") as f:
+        f.write("ok\n")
+    start_ms = median_start(lambda: start_plugin(build, root, tmp), START_SAMPLES)
+    httpd = ["busybox", "httpd", "-f", "-p", f"127.0.0.1:{NGINX_PORT}", "-h", tmp]
+    base_ms = median_start(lambda: start_server(httpd, NGINX_PORT, "/ping", tmp, "httpd"),
+                           START_SAMPLES)
 
     plugin, _ = start_plugin(build, root, tmp)
     nginx = None
@@ -199,7 +216,7 @@ def bench_profile(build, profile, seconds):
 
     shutil.rmtree(tmp, ignore_errors=True)
     return {
-        "profile": profile, "start_ms": start_ms, "rows": rows,
+        "profile": profile, "start_ms": start_ms, "base_ms": base_ms, "rows": rows,
         "status_p99_ms": status_p99,
         "idle": idle, "load": load,
     }
@@ -229,12 +246,12 @@ def main():
             print(f"| {r['profile']} | `{path}` | {plugin_rps:.0f} | {nginx_rps:.0f} | "
                   f"{plugin_rps / nginx_rps:.2f}x |")
     print()
-    print("| profile | start to serving | `/gpu/status/json` p99 | private idle (dirty) "
-          "| RSS idle | private after load (dirty) | RSS after load |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| profile | start to serving | busybox httpd's | `/gpu/status/json` p99 "
+          "| private idle (dirty) | RSS idle | private after load (dirty) | RSS after load |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         p99 = f"{r['status_p99_ms']:.2f} ms" if r["status_p99_ms"] is not None else "n/a"
-        print(f"| {r['profile']} | {r['start_ms']:.1f} ms | {p99} | "
+        print(f"| {r['profile']} | {r['start_ms']:.1f} ms | {r['base_ms']:.1f} ms | {p99} | "
               f"{r['idle'][0] / 1024:.1f} MB ({r['idle'][1] / 1024:.1f} MB) | "
               f"{r['idle'][2] / 1024:.1f} MB | "
               f"{r['load'][0] / 1024:.1f} MB ({r['load'][1] / 1024:.1f} MB) | "
