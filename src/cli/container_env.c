@@ -112,7 +112,7 @@ int container_env_apply_file(struct container_env *env, const char *path, const 
                                      "invalid --env-file %s: line %zu has no variable name",
                                      path, line_no);
             if (strcspn(p, NAME_BLANKS) < name_len) {
-                cleanup_free char *shown = quote_bytes(p, name_len);
+                cleanup_free char *shown = nvd_quote_bytes(p, name_len);
                 return nvd_error_set(err, NVD_ERR_INVALID,
                                      "invalid --env-file %s: the variable name \"%s\" on line "
                                      "%zu contains blanks",

@@ -133,7 +133,7 @@ static int take_count(struct gpus_parse *st, const char *text, nvd_error **err)
         return 0;
     }
     if (!parse_count(text, &st->out->count)) {
-        cleanup_free char *shown = quote_str(text);
+        cleanup_free char *shown = nvd_quote_str(text);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid --gpus %s: \"%s\" is not a count; give " GPUS_FORMS,
                              st->value, shown);
@@ -159,7 +159,7 @@ static int take_device(struct gpus_parse *st, const char *id, nvd_error **err)
 static int take_capability(struct gpus_parse *st, const char *name, nvd_error **err)
 {
     if (!is_capability(name)) {
-        cleanup_free char *shown = quote_str(name);
+        cleanup_free char *shown = nvd_quote_str(name);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid --gpus %s: unknown capability \"%s\"; use gpu, compute, "
                              "compat32, graphics, utility, video or display",
@@ -224,7 +224,7 @@ static int take_pair(struct gpus_parse *st, const char *key, const char *val, nv
     }
     if (strcmp(key, "options") == 0)
         return see_once(st, &st->seen_options, key, err);
-    cleanup_free char *shown = quote_str(key);
+    cleanup_free char *shown = nvd_quote_str(key);
     return nvd_error_set(err, NVD_ERR_INVALID,
                          "invalid --gpus %s: unknown key \"%s\"; give " GPUS_FORMS,
                          st->value, shown);
@@ -233,7 +233,7 @@ static int take_pair(struct gpus_parse *st, const char *key, const char *val, nv
 int gpus_flag_parse(const char *value, struct gpus_flag *out, nvd_error **err)
 {
     /* st.value is the value as messages show it. */
-    cleanup_free char *shown = quote_str(value);
+    cleanup_free char *shown = nvd_quote_str(value);
     struct gpus_parse st = { .value = shown, .out = out };
     struct csv_fields fields = { 0 };
     const char *problem = NULL;
@@ -318,7 +318,7 @@ char *gpus_flag_selection(const struct gpus_flag *flag, const char *value, size_
     if (flag->count == 0)
         return nvd_xstrdup("void");
     if ((unsigned long)flag->count > gpu_count) {
-        cleanup_free char *shown = quote_str(value);
+        cleanup_free char *shown = nvd_quote_str(value);
         nvd_error_set(err, NVD_ERR_INVALID,
                       "--gpus %s requests %ld GPU%s, but this host has %zu: request at "
                       "most %zu, or all",

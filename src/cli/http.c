@@ -322,7 +322,7 @@ static int parse_status_line(const char *line, size_t len, struct http_response 
     if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9' ||
         line[8] != ' ' || d[0] < '1' || d[0] > '5' || d[1] < '0' || d[1] > '9' ||
         d[2] < '0' || d[2] > '9' || (len > 12 && line[12] != ' ')) {
-        cleanup_free char *shown = quote_bytes(line, len);
+        cleanup_free char *shown = nvd_quote_bytes(line, len);
         return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP status line \"%s\"", shown);
     }
     resp->status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
@@ -345,7 +345,7 @@ static int parse_header_line(const char *line, size_t len, struct http_response 
         }
     }
     if (name_len == 0) {
-        cleanup_free char *shown = quote_bytes(line, len);
+        cleanup_free char *shown = nvd_quote_bytes(line, len);
         return nvd_error_set(err, NVD_ERR_INVALID, "invalid HTTP header line \"%s\"", shown);
     }
 
@@ -393,7 +393,7 @@ static int parse_head(const char **p, const char *end, bool at_eof,
         if (len == 0)
             return 1;
         if (line[0] == ' ' || line[0] == '\t') {
-            cleanup_free char *shown = quote_bytes(line, len);
+            cleanup_free char *shown = nvd_quote_bytes(line, len);
             return nvd_error_set(err, NVD_ERR_INVALID,
                                  "invalid HTTP header line \"%s\": folded lines are not supported",
                                  shown);
@@ -421,7 +421,7 @@ static void clear_head(struct http_response *resp)
  * wrong (empty, or ": too large"). */
 static int bad_content_length(const char *value, const char *why, nvd_error **err)
 {
-    cleanup_free char *shown = quote_str(value);
+    cleanup_free char *shown = nvd_quote_str(value);
 
     return nvd_error_set(err, NVD_ERR_INVALID, "invalid Content-Length \"%s\"%s", shown, why);
 }
@@ -538,7 +538,7 @@ static int parse_chunked(const char *p, const char *end, bool at_eof,
 bad_size:
     nvd_buf_free(&body);
     {
-        cleanup_free char *shown = quote_bytes(line, len);
+        cleanup_free char *shown = nvd_quote_bytes(line, len);
         return nvd_error_set(err, NVD_ERR_INVALID, "invalid chunk size line \"%s\"", shown);
     }
 incomplete:

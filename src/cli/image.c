@@ -108,7 +108,7 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     bool disabled = false;
 
     if (disable && parse_go_bool(disable, &disabled) < 0) {
-        cleanup_free char *shown = quote_str(disable);
+        cleanup_free char *shown = nvd_quote_str(disable);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid NVIDIA_DISABLE_REQUIRE=\"%s\": expected true or false "
                              "(or 1 or 0)",
@@ -133,7 +133,7 @@ static int collect_requirements(const struct container_env *env, struct gpu_requ
     size_t minor = cuda[major] == '.' ? strspn(cuda + major + 1, "0123456789") : 0;
     if (major == 0 || (cuda[major] != '\0' && minor == 0) ||
         (minor > 0 && cuda[major + 1 + minor] != '\0' && cuda[major + 1 + minor] != '.')) {
-        cleanup_free char *shown = quote_str(cuda);
+        cleanup_free char *shown = nvd_quote_str(cuda);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid CUDA_VERSION=\"%s\": expected a version such as 8.0 or "
                              "8.0.61; add -e NVIDIA_DISABLE_REQUIRE=true to skip the check",
@@ -187,8 +187,8 @@ static int choose_gpus(bool labelled, const struct container_env *env,
         cleanup_free char *a = normalize_selection(choice->nv_gpu);
         cleanup_free char *b = normalize_selection(choice->gpus);
         if (strcmp(a, b) != 0) {
-            cleanup_free char *nv_gpu = quote_str(choice->nv_gpu);
-            cleanup_free char *gpus = quote_str(choice->gpus_value);
+            cleanup_free char *nv_gpu = nvd_quote_str(choice->nv_gpu);
+            cleanup_free char *gpus = nvd_quote_str(choice->gpus_value);
             return nvd_error_set(err, NVD_ERR_INVALID,
                                  "NV_GPU=%s and --gpus %s choose different GPUs: give only "
                                  "one of them",
@@ -299,14 +299,14 @@ int image_check_cuda(const char *driver_cuda, const char *image_cuda, nvd_error 
     long driver_major, driver_minor, image_major, image_minor;
 
     if (!parse_major_minor(image_cuda, &image_major, &image_minor)) {
-        cleanup_free char *shown = quote_str(image_cuda);
+        cleanup_free char *shown = nvd_quote_str(image_cuda);
         return nvd_error_set(err, NVD_ERR_INVALID,
                              "invalid label %s=\"%s\" on the image: expected <major>.<minor>, "
                              "such as 8.0",
                              IMAGE_LABEL_CUDA, shown);
     }
     if (!parse_major_minor(driver_cuda, &driver_major, &driver_minor)) {
-        cleanup_free char *shown = quote_str(driver_cuda);
+        cleanup_free char *shown = nvd_quote_str(driver_cuda);
         return nvd_error_set(err, NVD_ERR_DRIVER,
                              "the nvidia-docker plugin reported the invalid CUDA version \"%s\"",
                              shown);
@@ -381,15 +381,11 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
 
         /* With every fact unknown, only a malformed expression fails. */
         if (nvd_require_eval(r->expr, &unknown, NULL, &cause) < 0) {
-            /* TODO: src/lib/require.c quotes the bad condition whole and
-             * raw; until it clips it, a long message is clipped here. */
-            cleanup_free char *why = strlen(cause->msg) > 3 * QUOTE_MAX
-                                         ? quote_str(cause->msg) : nvd_xstrdup(cause->msg);
-            cleanup_free char *name = quote_str(r->name);
+            cleanup_free char *name = nvd_quote_str(r->name);
             return nvd_error_set(err, cause->kind,
                                  "%s, in %s: correct it with -e %s=..., or add -e "
                                  "NVIDIA_DISABLE_REQUIRE=true to skip the checks",
-                                 why, name, name);
+                                 cause->msg, name, name);
         }
         int met = nvd_require_eval(r->expr, facts, &keys, err);
         if (met < 0)
@@ -403,8 +399,8 @@ static int check_facts(const struct gpu_request *req, const struct nvd_require_f
                                ? "upgrade the driver or use an image made for an older CUDA, "
                                  "or add -e NVIDIA_DISABLE_REQUIRE=true to skip the check"
                                : "add -e NVIDIA_DISABLE_REQUIRE=true to skip the check";
-        cleanup_free char *expr = quote_str(r->expr);
-        cleanup_free char *name = quote_str(r->name);
+        cleanup_free char *expr = nvd_quote_str(r->expr);
+        cleanup_free char *name = nvd_quote_str(r->name);
         return nvd_error_set(err, NVD_ERR_UNSUPPORTED,
                              "requirement \"%s\" of %s is not met: %s; %s", expr, name,
                              values, hint);
@@ -472,7 +468,7 @@ void image_explain_selection_error(const struct gpu_request *req, const char *gp
     }
 
     cleanup_free char *list = nvd_buf_steal(&valid);
-    cleanup_free char *shown = quote_str(req->source == GPU_SOURCE_GPUS_FLAG ? gpus_value
+    cleanup_free char *shown = nvd_quote_str(req->source == GPU_SOURCE_GPUS_FLAG ? gpus_value
                                                                              : req->selection);
     cleanup_free char *where = req->source == GPU_SOURCE_GPUS_FLAG
                                    ? nvd_xasprintf("--gpus %s", shown)

@@ -65,7 +65,7 @@ static void warn_unknown_option(const struct scan_result *scan, char *const *arg
         scan->unknown_index < 0 || scan->help)
         return;
     const char *option = args[scan->unknown_index];
-    cleanup_free char *name = quote_bytes(option, strcspn(option, "="));
+    cleanup_free char *name = nvd_quote_bytes(option, strcspn(option, "="));
     nvd_log("Warning: unknown docker option %s: passing the command line to docker "
             "unchanged, without GPUs", name);
 }

@@ -16,7 +16,7 @@
 /* Fail with "invalid <what> <value>: <why>" and the forms expected. */
 static int invalid(nvd_error **err, const char *what, const char *value, const char *why)
 {
-    cleanup_free char *shown = quote_str(value);
+    cleanup_free char *shown = nvd_quote_str(value);
 
     return nvd_error_set(err, NVD_ERR_INVALID, "invalid %s \"%s\": %s; write "
                          "[http://|ssh://][user@]host:[port], " NV_HOST_EXAMPLES,

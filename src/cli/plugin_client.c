@@ -191,7 +191,7 @@ static int take_string_array(json_t *root, const char *key, bool (*valid)(const 
     json_array_foreach(array, i, item) {
         const char *s = json_string_value(item);
         if (!s || !valid(s)) {
-            cleanup_free char *shown = s ? quote_str(s) : nvd_xstrdup("(not a string)");
+            cleanup_free char *shown = s ? nvd_quote_str(s) : nvd_xstrdup("(not a string)");
             return nvd_error_set(err, NVD_ERR_INVALID, "invalid %s entry \"%s\"", key, shown);
         }
         (*items)[(*count)++] = nvd_xstrdup(s);
@@ -307,7 +307,7 @@ static int bad_reply(const char *path, nvd_error **err)
         : "check that NV_HOST names the REST address (-l) of nvidia-docker-plugin, of the "
           "same version as nvidia-docker, and read its log";
 
-    cleanup_free char *shown_path = quote_str(path);
+    cleanup_free char *shown_path = nvd_quote_str(path);
     nvd_error *bad = NULL;
 
     nvd_error_set(&bad, NVD_ERR_INVALID, "nvidia-docker-plugin at %s sent an invalid reply to "
@@ -437,8 +437,8 @@ static int plugin_get(const char *path, struct http_response *resp, nvd_error **
         if ((unsigned char)resp->body[i] < ' ')
             resp->body[i] = ' ';
     }
-    cleanup_free char *message = len > 0 ? quote_bytes(resp->body, len)
-                                         : quote_str(resp->reason);
+    cleanup_free char *message = len > 0 ? nvd_quote_bytes(resp->body, len)
+                                         : nvd_quote_str(resp->reason);
     /* The local plugin's 400 is a bad NV_GPU, reported with 1.0's message. */
     if (resp->status == 400 && len > 0 && current.host.kind == NV_HOST_LOCAL)
         nvd_error_set(err, NVD_ERR_INVALID, "%s", message);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quote.h"
 #include "util.h"
 
 #define BLANKS " \t\n\r\v\f"
@@ -124,6 +125,7 @@ static int parse_condition(const char *text, size_t len, struct condition *cond,
                            nvd_error **err)
 {
     size_t name_len = 0;
+    cleanup_free char *shown = nvd_quote_bytes(text, len);
 
     while (name_len < len && strchr("!<>=", text[name_len]) == NULL)
         name_len++;
@@ -135,11 +137,13 @@ static int parse_condition(const char *text, size_t len, struct condition *cond,
             found = true;
         }
     }
-    if (!found)
+    if (!found) {
+        cleanup_free char *name = nvd_quote_bytes(text, name_len);
         return nvd_error_set(err, NVD_ERR_INVALID,
-                             "invalid requirement \"%.*s\": unknown key \"%.*s\", expected "
-                             "cuda, driver, arch or brand",
-                             (int)len, text, (int)name_len, text);
+                             "invalid requirement \"%s\": unknown key \"%s\", expected cuda, "
+                             "driver, arch or brand",
+                             shown, name);
+    }
 
     const char *rest = text + name_len;
     size_t rest_len = len - name_len;
@@ -155,26 +159,28 @@ static int parse_condition(const char *text, size_t len, struct condition *cond,
     }
     if (!found)
         return nvd_error_set(err, NVD_ERR_INVALID,
-                             "invalid requirement \"%.*s\": expected one of the operators "
+                             "invalid requirement \"%s\": expected one of the operators "
                              "= != < <= > >= after \"%s\"",
-                             (int)len, text, keys[cond->key].name);
+                             shown, keys[cond->key].name);
 
-    if (keys[cond->key].is_version && !is_version(cond->value, cond->value_len))
+    if (keys[cond->key].is_version && !is_version(cond->value, cond->value_len)) {
+        cleanup_free char *value = nvd_quote_bytes(cond->value, cond->value_len);
         return nvd_error_set(err, NVD_ERR_INVALID,
-                             "invalid requirement \"%.*s\": \"%.*s\" is not a version "
+                             "invalid requirement \"%s\": \"%s\" is not a version "
                              "such as 8.0",
-                             (int)len, text, (int)cond->value_len, cond->value);
+                             shown, value);
+    }
     if (!keys[cond->key].is_version) {
         if (cond->value_len == 0 || strcspn(cond->value, "!<>=") < cond->value_len)
             return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "invalid requirement \"%.*s\": expected a brand name "
+                                 "invalid requirement \"%s\": expected a brand name "
                                  "such as tesla after the operator",
-                                 (int)len, text);
+                                 shown);
         if (cond->op != OP_EQ && cond->op != OP_NE)
             return nvd_error_set(err, NVD_ERR_INVALID,
-                                 "invalid requirement \"%.*s\": a brand can only be compared "
+                                 "invalid requirement \"%s\": a brand can only be compared "
                                  "with = or !=",
-                                 (int)len, text);
+                                 shown);
     }
     return 0;
 }
@@ -205,9 +211,11 @@ static int eval_condition(const struct condition *cond, const struct nvd_require
     size_t fact_len = strlen(fact);
     int c;
     if (keys[cond->key].is_version) {
-        if (!is_version(fact, fact_len))
+        if (!is_version(fact, fact_len)) {
+            cleanup_free char *shown = nvd_quote_str(fact);
             return nvd_error_set(err, NVD_ERR_INVALID, "the %s \"%s\" is not a version",
-                                 keys[cond->key].fact_name, fact);
+                                 keys[cond->key].fact_name, shown);
+        }
         c = compare_versions(fact, fact_len, cond->value, cond->value_len);
     } else {
         c = fact_len == cond->value_len ? strncasecmp(fact, cond->value, fact_len) : 1;
@@ -236,11 +244,13 @@ int nvd_require_eval(const char *expr, const struct nvd_require_facts *facts,
             size_t len = 0;
             while (c + len < end && c[len] != ',')
                 len++;
-            if (len == 0)
+            if (len == 0) {
+                cleanup_free char *shown = nvd_quote_bytes(p, group_len);
                 return nvd_error_set(err, NVD_ERR_INVALID,
-                                     "invalid requirement \"%.*s\": empty condition, remove "
+                                     "invalid requirement \"%s\": empty condition, remove "
                                      "the extra comma",
-                                     (int)group_len, p);
+                                     shown);
+            }
 
             struct condition cond = { 0 };
             bool holds = false;

@@ -1,4 +1,4 @@
-/* Unit tests for quote_bytes(): how messages show values from outside. */
+/* Unit tests for nvd_quote_bytes(): how messages show values from outside. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@ static void test_quote_table(void **state)
 #undef C
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *got = quote_bytes(cases[i].in, cases[i].len);
+        char *got = nvd_quote_bytes(cases[i].in, cases[i].len);
         assert_string_equal(got, cases[i].out);
         free(got);
     }
@@ -43,28 +43,28 @@ static void test_quote_clips(void **state)
     char *big = nvd_xcalloc(len + 1, 1);
     memset(big, '9', len);
 
-    char *got = quote_str(big);
-    char *expected = nvd_xasprintf("%.*s... (100000 bytes)", QUOTE_MAX, big);
+    char *got = nvd_quote_str(big);
+    char *expected = nvd_xasprintf("%.*s... (100000 bytes)", NVD_QUOTE_MAX, big);
     assert_string_equal(got, expected);
     free(got);
     free(expected);
 
-    /* Exactly QUOTE_MAX bytes are shown whole. */
-    big[QUOTE_MAX] = '\0';
-    got = quote_str(big);
+    /* Exactly NVD_QUOTE_MAX bytes are shown whole. */
+    big[NVD_QUOTE_MAX] = '\0';
+    got = nvd_quote_str(big);
     assert_string_equal(got, big);
     free(got);
 
     /* Escapes lengthen what is shown, not what is counted. */
-    memset(big, '\377', QUOTE_MAX + 1);
-    big[QUOTE_MAX + 1] = '\0';
-    got = quote_str(big);
-    assert_int_equal(strlen(got), 4 * QUOTE_MAX + strlen("... (121 bytes)"));
+    memset(big, '\377', NVD_QUOTE_MAX + 1);
+    big[NVD_QUOTE_MAX + 1] = '\0';
+    got = nvd_quote_str(big);
+    assert_int_equal(strlen(got), 4 * NVD_QUOTE_MAX + strlen("... (121 bytes)"));
     assert_non_null(strstr(got, "\\xff... (121 bytes)"));
     free(got);
     free(big);
 
-    got = quote_str(NULL);
+    got = nvd_quote_str(NULL);
     assert_string_equal(got, "(null)");
     free(got);
 }

@@ -3,23 +3,23 @@
  * made fit for a one-line message: bytes a terminal would act on are
  * escaped and a long value is clipped.
  */
-#ifndef NVD_CLI_QUOTE_H
-#define NVD_CLI_QUOTE_H
+#ifndef NVD_QUOTE_H
+#define NVD_QUOTE_H
 
 #include <stddef.h>
 
 /* The most bytes of a value that a message shows. */
-#define QUOTE_MAX 120
+#define NVD_QUOTE_MAX 120
 
 /*
  * Return a new string showing s[0..len): every byte below 0x20, 0x7f, a
  * byte from 0x80 on and the backslash are written \xNN (the backslash as
- * \\), and a value longer than QUOTE_MAX bytes shows its first QUOTE_MAX
+ * \\), and a value longer than NVD_QUOTE_MAX bytes shows its first NVD_QUOTE_MAX
  * bytes, then "... (N bytes)" with its full length N.
  */
-char *quote_bytes(const char *s, size_t len);
+char *nvd_quote_bytes(const char *s, size_t len);
 
-/* quote_bytes() of a NUL-terminated string; NULL gives "(null)". */
-char *quote_str(const char *s);
+/* nvd_quote_bytes() of a NUL-terminated string; NULL gives "(null)". */
+char *nvd_quote_str(const char *s);
 
-#endif /* NVD_CLI_QUOTE_H */
+#endif /* NVD_QUOTE_H */

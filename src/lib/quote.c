@@ -6,11 +6,11 @@
 #include "quote.h"
 #include "util.h"
 
-char *quote_bytes(const char *s, size_t len)
+char *nvd_quote_bytes(const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     struct nvd_buf out = { 0 };
-    size_t shown = len > QUOTE_MAX ? QUOTE_MAX : len;
+    size_t shown = len > NVD_QUOTE_MAX ? NVD_QUOTE_MAX : len;
 
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -30,7 +30,7 @@ char *quote_bytes(const char *s, size_t len)
     return nvd_buf_steal(&out);
 }
 
-char *quote_str(const char *s)
+char *nvd_quote_str(const char *s)
 {
-    return s ? quote_bytes(s, strlen(s)) : nvd_xstrdup("(null)");
+    return s ? nvd_quote_bytes(s, strlen(s)) : nvd_xstrdup("(null)");
 }
