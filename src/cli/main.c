@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cdi_exec.h"
 #include "container_env.h"
@@ -161,6 +162,32 @@ static int choose_plugin(struct engine *engine, nvd_error **err)
 }
 
 /*
+ * Return true when Docker can find a volume plugin named driver on this
+ * host: a socket in /run/docker/plugins, or a spec file where Docker looks
+ * for one. A managed (v2) plugin has none of these, so false only means
+ * "not found here".
+ */
+static bool volume_plugin_visible(const char *driver)
+{
+    static const struct { const char *dir, *suffix; } places[] = {
+        { "/run/docker/plugins/", ".sock" },
+        { "/etc/docker/plugins/", ".spec" },
+        { "/etc/docker/plugins/", ".json" },
+        { "/usr/lib/docker/plugins/", ".spec" },
+        { "/usr/lib/docker/plugins/", ".json" },
+    };
+
+    if (strchr(driver, '/'))
+        return true;    /* not a plain name: leave the answer to Docker */
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        cleanup_free char *path = nvd_xasprintf("%s%s%s", places[i].dir, driver, places[i].suffix);
+        if (access(path, F_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
  * Ask the plugin what a container with req needs, check the image's
  * requirements against the chosen GPUs, make sure the driver volume exists,
  * and set *options to the options to insert.
@@ -192,9 +219,19 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
     for (size_t i = 0; i < volume_count; i++) {
         const char *entry = cli.volumes[i];
         cleanup_free char *name = nvd_xasprintf("%.*s", (int)plugin_volume_name_len(entry), entry);
+        /* Without the plugin, dockerd retries the missing driver for
+         * seconds before it fails the volume: say so at once. */
+        if (plugin_client_in_process() && !engine->remote && !volume_plugin_visible(driver)) {
+            nvd_error_set(err, NVD_ERR_NOT_FOUND,
+                          "no nvidia-docker-plugin answers at %s and none is registered with "
+                          "Docker (no /run/docker/plugins/%s.sock), so the devices come from "
+                          "discovery in this process, but Docker needs the plugin as the "
+                          "volume driver of %s: start nvidia-docker-plugin",
+                          PLUGIN_HOST ":" PLUGIN_PORT, driver, name);
+            plugin_docker_cli_clear(&cli);
+            return -1;
+        }
         if (engine_create_volume(engine, name, driver, err) < 0) {
-            /* NOTE: no end-to-end test reaches this: the harness's plugin stays
-             * registered with dockerd while its REST port is out of reach. */
             if (plugin_client_in_process())
                 nvd_error_wrap(err, "no nvidia-docker-plugin answers at %s, so the devices "
                                "come from discovery in this process, but Docker needs the "

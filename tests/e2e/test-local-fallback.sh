@@ -41,6 +41,19 @@ expect_contains "stderr" "$E2E_TMP/no-driver" "$ERR"
 expect_contains "stderr" "start nvidia-docker-plugin, or set NV_DRIVER_ROOT" "$ERR"
 expect_eq "stderr lines" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 
+# No plugin registered with Docker either (its socket hidden from the
+# wrapper only): the volume cannot be made, said at once and not after
+# dockerd's retries.
+no_plugin() {
+    unshare -n -m sh -c 'ip link set lo up && mount -t tmpfs tmpfs /run/docker/plugins &&
+        exec "$@"' no_plugin "$@"
+}
+capture no_plugin env NV_DRIVER_ROOT="$SIMROOT" "$NVIDIA_DOCKER" run --rm "$IMAGE" true
+expect_status 1
+expect_contains "stderr" "none is registered with Docker (no /run/docker/plugins/nvidia-docker.sock)" "$ERR"
+expect_contains "stderr" "start nvidia-docker-plugin" "$ERR"
+expect_eq "stderr lines" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+
 # Pass-through commands never look for a plugin or a driver.
 run_ok offline env NV_DRIVER_ROOT="$E2E_TMP/no-driver" "$NVIDIA_DOCKER" ps -q
 
