@@ -1,15 +1,17 @@
 /*
- * elf_file.c: reads a shared object's dynamic section and ABI note through
- * libelf. libelf checks entry indexes against the data it returns. This file
- * also checks every section against the file size, so a truncated file fails
- * here with its name instead of being read past its end.
+ * elf_file.c: reads a shared object's soname, needed libraries and GNU ABI
+ * note. The file is mapped once and parsed by hand, ELF32 or ELF64 in
+ * either byte order, so a read costs one mmap instead of a pread per
+ * table. The file comes from outside: every offset, size, count and string
+ * is checked against the mapped size before it is read, with sums and
+ * products written so that they cannot overflow.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "elf_file.h"
@@ -26,65 +28,192 @@
 #define MAX_DYNAMIC_ENTRIES 65536
 #define MAX_NEEDED 1024
 
-static void elf_end_ptr(Elf **e) { if (*e) elf_end(*e); }
-#define cleanup_elf __attribute__((cleanup(elf_end_ptr)))
+/* Where a field lies in a header: its offset and width in bytes. */
+struct field {
+    unsigned char offset;
+    unsigned char width;
+};
 
-/* Read a 32-bit word in the file's byte order from p. */
-static uint32_t note_word(Elf *e, const unsigned char *p)
+#define FIELD(type, member) { offsetof(type, member), sizeof(((type *)0)->member) }
+
+/* The fields this file reads, for one ELF class. */
+struct layout {
+    size_t ehdr_size;
+    size_t shdr_size;
+    size_t dyn_size;
+    struct field e_shoff, e_shentsize, e_shnum, e_shstrndx;
+    struct field sh_name, sh_type, sh_offset, sh_size, sh_link, sh_entsize;
+    struct field d_tag, d_val;
+};
+
+#define LAYOUT(bits)                                                                        \
+    {                                                                                       \
+        sizeof(Elf##bits##_Ehdr), sizeof(Elf##bits##_Shdr), sizeof(Elf##bits##_Dyn),       \
+        FIELD(Elf##bits##_Ehdr, e_shoff), FIELD(Elf##bits##_Ehdr, e_shentsize),             \
+        FIELD(Elf##bits##_Ehdr, e_shnum), FIELD(Elf##bits##_Ehdr, e_shstrndx),              \
+        FIELD(Elf##bits##_Shdr, sh_name), FIELD(Elf##bits##_Shdr, sh_type),                 \
+        FIELD(Elf##bits##_Shdr, sh_offset), FIELD(Elf##bits##_Shdr, sh_size),               \
+        FIELD(Elf##bits##_Shdr, sh_link), FIELD(Elf##bits##_Shdr, sh_entsize),              \
+        FIELD(Elf##bits##_Dyn, d_tag), FIELD(Elf##bits##_Dyn, d_un.d_val),                  \
+    }
+
+static const struct layout layout32 = LAYOUT(32);
+static const struct layout layout64 = LAYOUT(64);
+
+/* A mapped ELF file: its bytes, class and byte order. */
+struct elf_view {
+    const char *path;
+    const unsigned char *data;
+    size_t size;
+    const struct layout *layout;
+    bool big_endian;
+    uint64_t shoff;       /* the section header table */
+    uint64_t shnum;
+};
+
+/* The section header fields this file uses. */
+struct section {
+    uint32_t name;
+    uint32_t type;
+    uint32_t link;
+    uint64_t offset;
+    uint64_t size;
+    uint64_t entsize;
+};
+
+/* Read an unsigned integer of width bytes at data + offset, in the file's byte order. */
+static uint64_t read_uint(const struct elf_view *v, uint64_t offset, size_t width)
 {
-    const unsigned char *ident = (const unsigned char *)elf_getident(e, NULL);
-    uint32_t v;
+    const unsigned char *p = v->data + offset;
+    uint64_t value = 0;
 
-    memcpy(&v, p, sizeof(v));
-    bool file_little = ident && ident[EI_DATA] == ELFDATA2LSB;
-    bool host_little = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-    return file_little == host_little ? v : __builtin_bswap32(v);
+    for (size_t i = 0; i < width; i++) {
+        size_t byte = v->big_endian ? i : width - 1 - i;
+        value = (value << 8) | p[byte];
+    }
+    return value;
+}
+
+/* Read field f of the header that starts at base. The caller checked that the header fits. */
+static uint64_t read_field(const struct elf_view *v, uint64_t base, struct field f)
+{
+    return read_uint(v, base + f.offset, f.width);
+}
+
+/* Whether size bytes at offset lie inside the file. */
+static bool in_file(const struct elf_view *v, uint64_t offset, uint64_t size)
+{
+    return offset <= v->size && size <= v->size - offset;
+}
+
+/* Read section header index. The caller checked that the table lies inside the file. */
+static struct section read_section(const struct elf_view *v, uint64_t index)
+{
+    const struct layout *l = v->layout;
+    uint64_t base = v->shoff + index * l->shdr_size;
+
+    return (struct section){
+        .name = (uint32_t)read_field(v, base, l->sh_name),
+        .type = (uint32_t)read_field(v, base, l->sh_type),
+        .link = (uint32_t)read_field(v, base, l->sh_link),
+        .offset = read_field(v, base, l->sh_offset),
+        .size = read_field(v, base, l->sh_size),
+        .entsize = read_field(v, base, l->sh_entsize),
+    };
 }
 
 /*
- * Check that the section header table and every section with contents lie
- * inside the file's size bytes. libelf reads section headers lazily and
- * can hand out an empty table for a truncated file, so this is checked
- * here first.
+ * Return the NUL-terminated string at index of string table section
+ * strndx, or NULL when the section is not a string table inside the file
+ * or the string does not end inside it.
  */
-static int check_sections(Elf *e, const char *path, uint64_t size, nvd_error **err)
+static const char *string_at(const struct elf_view *v, uint64_t strndx, uint64_t index)
 {
-    Elf_Scn *scn = NULL;
-    GElf_Ehdr ehdr;
-    size_t count;
+    if (strndx == SHN_UNDEF || strndx >= v->shnum)
+        return NULL;
+    struct section s = read_section(v, strndx);
+    if (s.type != SHT_STRTAB || !in_file(v, s.offset, s.size) || index >= s.size)
+        return NULL;
+    const char *start = (const char *)v->data + s.offset + index;
+    if (!memchr(start, '\0', s.size - index))
+        return NULL;
+    return start;
+}
 
-    if (!gelf_getehdr(e, &ehdr) || elf_getshdrnum(e, &count) != 0)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: unreadable ELF header: %s: the file is truncated or corrupt",
-                             path, elf_errmsg(-1));
-    /* NOTE: a library stripped of its section headers (sstrip) is rejected here too. */
-    if (count == 0)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: no section headers: the file is truncated or corrupt",
-                             path);
-    if (ehdr.e_shoff > size || ehdr.e_shentsize == 0 ||
-        count > (size - ehdr.e_shoff) / ehdr.e_shentsize)
+/*
+ * Check the ELF identification and header, and find the section header
+ * table: e_shnum, or with more than SHN_LORESERVE - 1 sections, the sh_size
+ * of section 0 (extended numbering). A library stripped of its section
+ * headers (sstrip) is rejected here too.
+ */
+static int read_header(struct elf_view *v, uint64_t *shstrndx, nvd_error **err)
+{
+    const unsigned char *ident = v->data;
+
+    if (v->size < EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0)
+        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: not an ELF file", v->path);
+    if ((ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64) ||
+        (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB))
         return nvd_error_set(err, NVD_ERR_DRIVER,
-                             "%s: %zu section headers at offset %llu do not fit in the %llu-byte file: the file is truncated or corrupt, reinstall the driver",
-                             path, count, (unsigned long long)ehdr.e_shoff, (unsigned long long)size);
+                             "%s: unreadable ELF header: class %u, data encoding %u: the file is corrupt",
+                             v->path, ident[EI_CLASS], ident[EI_DATA]);
+    v->layout = ident[EI_CLASS] == ELFCLASS64 ? &layout64 : &layout32;
+    v->big_endian = ident[EI_DATA] == ELFDATA2MSB;
+    const struct layout *l = v->layout;
+    if (v->size < l->ehdr_size)
+        return nvd_error_set(err, NVD_ERR_DRIVER,
+                             "%s: unreadable ELF header: the %zu-byte file is shorter than it: the file is truncated or corrupt",
+                             v->path, v->size);
 
-    while ((scn = elf_nextscn(e, scn)) != NULL) {
-        GElf_Shdr shdr;
-
-        if (!gelf_getshdr(scn, &shdr))
-            return nvd_error_set(err, NVD_ERR_DRIVER, "%s: unreadable section header %zu: %s",
-                                 path, elf_ndxscn(scn), elf_errmsg(-1));
-        if (shdr.sh_type == SHT_NOBITS || shdr.sh_type == SHT_NULL)
-            continue;
-        if (shdr.sh_offset > size || shdr.sh_size > size - shdr.sh_offset)
+    uint64_t shentsize = read_field(v, 0, l->e_shentsize);
+    v->shoff = read_field(v, 0, l->e_shoff);
+    v->shnum = read_field(v, 0, l->e_shnum);
+    *shstrndx = read_field(v, 0, l->e_shstrndx);
+    if (v->shoff == 0)
+        v->shnum = 0;
+    if (v->shoff != 0 && (v->shnum == 0 || *shstrndx == SHN_XINDEX)) {
+        /* Extended numbering: the real values are in section 0. */
+        if (!in_file(v, v->shoff, l->shdr_size))
             return nvd_error_set(err, NVD_ERR_DRIVER,
-                                 "%s: section %zu (offset %llu, %llu bytes) lies outside the %llu-byte file: the file is truncated or corrupt, reinstall the driver",
-                                 path, elf_ndxscn(scn), (unsigned long long)shdr.sh_offset,
-                                 (unsigned long long)shdr.sh_size, (unsigned long long)size);
+                                 "%s: section header 0 at offset %llu does not fit in the %zu-byte file: the file is truncated or corrupt, reinstall the driver",
+                                 v->path, (unsigned long long)v->shoff, v->size);
+        v->shnum = v->shnum ? v->shnum : read_field(v, v->shoff, l->sh_size);
+        if (*shstrndx == SHN_XINDEX)
+            *shstrndx = read_field(v, v->shoff, l->sh_link);
+    }
+    if (v->shnum == 0)
+        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: no section headers: the file is truncated or corrupt",
+                             v->path);
+    if (v->shoff > v->size || shentsize == 0 || v->shnum > (v->size - v->shoff) / shentsize)
+        return nvd_error_set(err, NVD_ERR_DRIVER,
+                             "%s: %llu section headers at offset %llu do not fit in the %zu-byte file: the file is truncated or corrupt, reinstall the driver",
+                             v->path, (unsigned long long)v->shnum, (unsigned long long)v->shoff, v->size);
+    if (shentsize != l->shdr_size)
+        return nvd_error_set(err, NVD_ERR_DRIVER,
+                             "%s: unreadable section headers: entries of %llu bytes, not %zu: the file is corrupt",
+                             v->path, (unsigned long long)shentsize, l->shdr_size);
+    return 0;
+}
+
+/* Check that every section with contents lies inside the file. */
+static int check_sections(const struct elf_view *v, nvd_error **err)
+{
+    for (uint64_t i = 1; i < v->shnum; i++) {
+        struct section s = read_section(v, i);
+
+        if (s.type == SHT_NOBITS || s.type == SHT_NULL)
+            continue;
+        if (!in_file(v, s.offset, s.size))
+            return nvd_error_set(err, NVD_ERR_DRIVER,
+                                 "%s: section %llu (offset %llu, %llu bytes) lies outside the %zu-byte file: the file is truncated or corrupt, reinstall the driver",
+                                 v->path, (unsigned long long)i, (unsigned long long)s.offset,
+                                 (unsigned long long)s.size, v->size);
     }
     return 0;
 }
 
 /* Store name, a string of the dynamic section's string table, into info. */
-static int add_dynamic_string(struct nvd_elf_info *info, const char *path, Elf64_Sxword tag,
+static int add_dynamic_string(struct nvd_elf_info *info, const char *path, uint64_t tag,
                               const char *name, nvd_error **err)
 {
     if (!name)
@@ -102,64 +231,93 @@ static int add_dynamic_string(struct nvd_elf_info *info, const char *path, Elf64
     return 0;
 }
 
-/* Read DT_SONAME and DT_NEEDED of the dynamic section scn. */
-static int read_dynamic(Elf *e, Elf_Scn *scn, const GElf_Shdr *shdr, const char *path,
-                        struct nvd_elf_info *info, nvd_error **err)
+/*
+ * Read DT_SONAME and DT_NEEDED of dynamic section s, which lies inside the
+ * file. Entries are as many as both sh_entsize and the class's entry size
+ * allow, up to the first DT_NULL.
+ */
+static int read_dynamic(const struct elf_view *v, const struct section *s, struct nvd_elf_info *info,
+                        nvd_error **err)
 {
-    Elf_Data *data = elf_getdata(scn, NULL);
+    const struct layout *l = v->layout;
 
-    if (!data)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: unreadable dynamic section: %s", path,
-                             elf_errmsg(-1));
-    if (shdr->sh_entsize == 0)
+    if (s->entsize == 0)
         return 0;
-    for (size_t i = 0; i < shdr->sh_size / shdr->sh_entsize && i < MAX_DYNAMIC_ENTRIES; i++) {
-        GElf_Dyn dyn;
+    uint64_t count = s->size / s->entsize;
+    if (count > s->size / l->dyn_size)
+        count = s->size / l->dyn_size;
+    for (uint64_t i = 0; i < count && i < MAX_DYNAMIC_ENTRIES; i++) {
+        uint64_t base = s->offset + i * l->dyn_size;
+        uint64_t tag = read_field(v, base, l->d_tag);
 
-        if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+        if (tag == DT_NULL)
             break;
-        if (dyn.d_tag != DT_SONAME && dyn.d_tag != DT_NEEDED)
+        if (tag != DT_SONAME && tag != DT_NEEDED)
             continue;
-        if (add_dynamic_string(info, path, dyn.d_tag, elf_strptr(e, shdr->sh_link, dyn.d_un.d_val),
+        if (add_dynamic_string(info, v->path, tag, string_at(v, s->link, read_field(v, base, l->d_val)),
                                err) < 0)
             return -1;
     }
     return 0;
 }
 
-/* Read the GNU ABI note of section scn into info; leave has_abi_tag false if it is not one. */
-static int read_abi_note(Elf *e, Elf_Scn *scn, const char *path, struct nvd_elf_info *info,
-                         nvd_error **err)
+/* Read the GNU ABI note of section s, inside the file; leave has_abi_tag false if it is not one. */
+static void read_abi_note(const struct elf_view *v, const struct section *s, struct nvd_elf_info *info)
 {
-    Elf_Data *data = elf_rawdata(scn, NULL);
-
-    if (!data)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: unreadable %s section: %s", path,
-                             ABI_NOTE_SECTION, elf_errmsg(-1));
-
     /* The descriptor starts after the 12-byte header and the 4-byte name "GNU". */
-    const unsigned char *p = data->d_buf;
-    size_t desc_offset = ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE;
-    if (!p || data->d_size < desc_offset + ABI_NOTE_DESC_SIZE)
-        return 0;
-    if (note_word(e, p) != ABI_NOTE_NAME_SIZE || note_word(e, p + 4) < ABI_NOTE_DESC_SIZE ||
-        note_word(e, p + 8) != NT_GNU_ABI_TAG ||
-        memcmp(p + ABI_NOTE_HEADER_SIZE, ABI_NOTE_NAME, ABI_NOTE_NAME_SIZE) != 0)
-        return 0;
+    uint64_t p = s->offset;
+    uint64_t desc = p + ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE;
+
+    if (s->size < ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE + ABI_NOTE_DESC_SIZE)
+        return;
+    if (read_uint(v, p, 4) != ABI_NOTE_NAME_SIZE || read_uint(v, p + 4, 4) < ABI_NOTE_DESC_SIZE ||
+        read_uint(v, p + 8, 4) != NT_GNU_ABI_TAG ||
+        memcmp(v->data + p + ABI_NOTE_HEADER_SIZE, ABI_NOTE_NAME, ABI_NOTE_NAME_SIZE) != 0)
+        return;
 
     info->has_abi_tag = true;
-    info->abi_os = note_word(e, p + desc_offset);
+    info->abi_os = (uint32_t)read_uint(v, desc, 4);
     for (size_t i = 0; i < 3; i++)
-        info->abi_version[i] = note_word(e, p + desc_offset + 4 * (i + 1));
+        info->abi_version[i] = (uint32_t)read_uint(v, desc + 4 * (i + 1), 4);
+}
+
+int nvd_elf_parse(const char *path, const void *data, size_t size, struct nvd_elf_info *info,
+                  nvd_error **err)
+{
+    struct elf_view v = { .path = path, .data = data, .size = size };
+    uint64_t shstrndx = SHN_UNDEF;
+
+    *info = (struct nvd_elf_info){ 0 };
+    if (read_header(&v, &shstrndx, err) < 0 || check_sections(&v, err) < 0)
+        return -1;
+    if (shstrndx >= v.shnum)
+        return nvd_error_set(err, NVD_ERR_DRIVER,
+                             "%s: unreadable section headers: section name table %llu of %llu: the file is truncated or corrupt",
+                             path, (unsigned long long)shstrndx, (unsigned long long)v.shnum);
+
+    for (uint64_t i = 1; i < v.shnum; i++) {
+        struct section s = read_section(&v, i);
+
+        if (s.type == SHT_DYNAMIC) {
+            if (read_dynamic(&v, &s, info, err) < 0)
+                return -1;
+            continue;
+        }
+        const char *name = s.type == SHT_NOTE ? string_at(&v, shstrndx, s.name) : NULL;
+        if (name && strcmp(name, ABI_NOTE_SECTION) == 0)
+            read_abi_note(&v, &s, info);
+    }
     return 0;
 }
 
+/*
+ * NOTE: the file is mapped, not copied, so a driver file that another
+ * process truncates while this reads it raises SIGBUS. A driver install
+ * replaces its files instead of truncating them.
+ */
 int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-    cleanup_elf Elf *e = NULL;
-    Elf_Scn *scn = NULL;
-    size_t shstrndx;
     struct stat st;
 
     *info = (struct nvd_elf_info){ 0 };
@@ -167,33 +325,19 @@ int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err)
         return nvd_error_sys(err, errno, "open %s", path);
     if (fstat(fd, &st) < 0)
         return nvd_error_sys(err, errno, "stat %s", path);
-    if (elf_version(EV_CURRENT) == EV_NONE)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "initialise libelf: %s", elf_errmsg(-1));
-    e = elf_begin(fd, ELF_C_READ, NULL);
-    if (!e || elf_kind(e) != ELF_K_ELF)
+    if (!S_ISREG(st.st_mode) || st.st_size < EI_NIDENT)
         return nvd_error_set(err, NVD_ERR_DRIVER, "%s: not an ELF file", path);
-    if (check_sections(e, path, (uint64_t)st.st_size, err) < 0)
-        return -1;
-    if (elf_getshdrstrndx(e, &shstrndx) != 0)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: unreadable section headers: %s: the file is truncated or corrupt",
-                             path, elf_errmsg(-1));
+    if ((uint64_t)st.st_size > SIZE_MAX)
+        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: the %lld-byte file is too large to map",
+                             path, (long long)st.st_size);
 
-    while ((scn = elf_nextscn(e, scn)) != NULL) {
-        GElf_Shdr shdr;
-
-        if (!gelf_getshdr(scn, &shdr))
-            continue;
-        if (shdr.sh_type == SHT_DYNAMIC) {
-            if (read_dynamic(e, scn, &shdr, path, info, err) < 0)
-                return -1;
-            continue;
-        }
-        const char *name = elf_strptr(e, shstrndx, shdr.sh_name);
-        if (shdr.sh_type == SHT_NOTE && name && strcmp(name, ABI_NOTE_SECTION) == 0 &&
-            read_abi_note(e, scn, path, info, err) < 0)
-            return -1;
-    }
-    return 0;
+    size_t size = (size_t)st.st_size;
+    void *data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED)
+        return nvd_error_sys(err, errno, "map %s", path);
+    int ret = nvd_elf_parse(path, data, size, info, err);
+    munmap(data, size);
+    return ret;
 }
 
 void nvd_elf_info_clear(struct nvd_elf_info *info)

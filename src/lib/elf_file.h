@@ -29,6 +29,14 @@ struct nvd_elf_info {
  */
 int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err);
 
+/*
+ * Read the same facts from the size bytes at data, the contents of the file
+ * path (used in messages only). nvd_elf_read() maps the file and calls
+ * this; the fuzz target calls it on its input.
+ */
+int nvd_elf_parse(const char *path, const void *data, size_t size, struct nvd_elf_info *info,
+                  nvd_error **err);
+
 void nvd_elf_info_clear(struct nvd_elf_info *info);
 
 #endif /* NVD_ELF_FILE_H */

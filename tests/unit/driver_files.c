@@ -357,6 +357,309 @@ static void elf_section_size_lies(void **state)
     nvd_error_free(err);
 }
 
+/* Read path, expecting a failure whose message names it and contains what. */
+static void expect_elf_error(const char *path, const unsigned char *data, size_t size, const char *what)
+{
+    struct nvd_elf_info info;
+    nvd_error *err = NULL;
+
+    write_all(path, data, size);
+    assert_int_equal(nvd_elf_read(path, &info, &err), -1);
+    nvd_elf_info_clear(&info);
+    assert_non_null(err);
+    if (!strstr(err->msg, path) || !strstr(err->msg, what))
+        fail_msg("message '%s' does not name %s and say '%s'", err->msg, path, what);
+    nvd_error_free(err);
+}
+
+/* Return section header i of the 64-bit little-endian file in data. */
+static Elf64_Shdr get_shdr(const unsigned char *data, size_t i)
+{
+    Elf64_Ehdr ehdr;
+    Elf64_Shdr shdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    memcpy(&shdr, data + ehdr.e_shoff + i * sizeof(Elf64_Shdr), sizeof(shdr));
+    return shdr;
+}
+
+static void put_shdr(unsigned char *data, size_t i, const Elf64_Shdr *shdr)
+{
+    Elf64_Ehdr ehdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    memcpy(data + ehdr.e_shoff + i * sizeof(Elf64_Shdr), shdr, sizeof(*shdr));
+}
+
+/* Return the index of the first section of type in data, a 64-bit little-endian file. */
+static size_t find_section(const unsigned char *data, uint32_t type)
+{
+    Elf64_Ehdr ehdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    for (size_t i = 1; i < ehdr.e_shnum; i++)
+        if (get_shdr(data, i).sh_type == type)
+            return i;
+    fail_msg("no section of type %u", type);
+    return 0;
+}
+
+/* Assert that a and b hold the same facts. */
+static void assert_same_info(const struct nvd_elf_info *a, const struct nvd_elf_info *b)
+{
+    assert_string_equal(a->soname, b->soname);
+    assert_int_equal(a->needed_count, b->needed_count);
+    for (size_t i = 0; i < a->needed_count; i++)
+        assert_string_equal(a->needed[i], b->needed[i]);
+    assert_int_equal(a->has_abi_tag, b->has_abi_tag);
+    assert_int_equal(a->abi_os, b->abi_os);
+    assert_memory_equal(a->abi_version, b->abi_version, sizeof(a->abi_version));
+}
+
+/* The 32-bit libraries of the root (ELF32) read like their 64-bit twins. */
+static void elf_reads_32_bit(void **state)
+{
+    cleanup_free char *tls32 = nvd_xasprintf("%s/" LIB32 "/libnvidia-tls.so.375.66", driver_root);
+    cleanup_free char *tls64 = nvd_xasprintf("%s/" LIB64 "/libnvidia-tls.so.375.66", driver_root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(tls32, &size);
+    struct nvd_elf_info info32, info64;
+    nvd_error *err = NULL;
+
+    assert_int_equal(data[EI_CLASS], ELFCLASS32);
+    assert_int_equal(nvd_elf_read(tls32, &info32, &err), 0);
+    assert_int_equal(nvd_elf_read(tls64, &info64, &err), 0);
+    assert_string_equal(info32.soname, "libnvidia-tls.so.375.66");
+    assert_true(info32.has_abi_tag);
+    assert_same_info(&info32, &info64);
+    nvd_elf_info_clear(&info32);
+    nvd_elf_info_clear(&info64);
+}
+
+/* Reverse the size bytes at p. */
+static void swap_bytes(void *p, size_t size)
+{
+    unsigned char *b = p;
+
+    for (size_t i = 0; i < size / 2; i++) {
+        unsigned char t = b[i];
+        b[i] = b[size - 1 - i];
+        b[size - 1 - i] = t;
+    }
+}
+#define SWAP(x) swap_bytes(&(x), sizeof(x))
+
+/* Swap the words of every note of the note section at data + offset. */
+static void swap_notes(unsigned char *data, size_t offset, size_t size)
+{
+    size_t at = 0;
+
+    while (at + 12 <= size) {
+        uint32_t word[3];
+
+        memcpy(word, data + offset + at, sizeof(word));
+        for (size_t i = 0; i < 3; i++)
+            swap_bytes(data + offset + at + 4 * i, 4);
+        size_t desc = at + 12 + ((word[0] + 3) & ~3u);
+        for (size_t i = 0; i < word[1] / 4 && desc + 4 * (i + 1) <= size; i++)
+            swap_bytes(data + offset + desc + 4 * i, 4);
+        at = desc + ((word[1] + 3) & ~3u);
+    }
+}
+
+/* Turn the 64-bit little-endian file in data into a big-endian one, as far as the reader looks. */
+static void make_big_endian(unsigned char *data)
+{
+    Elf64_Ehdr ehdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    for (size_t i = 0; i < ehdr.e_shnum; i++) {
+        Elf64_Shdr shdr = get_shdr(data, i);
+
+        if (shdr.sh_type == SHT_DYNAMIC) {
+            for (size_t j = 0; j < shdr.sh_size / sizeof(Elf64_Dyn); j++) {
+                unsigned char *dyn = data + shdr.sh_offset + j * sizeof(Elf64_Dyn);
+                swap_bytes(dyn, 8);
+                swap_bytes(dyn + 8, 8);
+            }
+        } else if (shdr.sh_type == SHT_NOTE) {
+            swap_notes(data, shdr.sh_offset, shdr.sh_size);
+        }
+        SWAP(shdr.sh_name), SWAP(shdr.sh_type), SWAP(shdr.sh_flags), SWAP(shdr.sh_addr);
+        SWAP(shdr.sh_offset), SWAP(shdr.sh_size), SWAP(shdr.sh_link), SWAP(shdr.sh_info);
+        SWAP(shdr.sh_addralign), SWAP(shdr.sh_entsize);
+        put_shdr(data, i, &shdr);
+    }
+    SWAP(ehdr.e_type), SWAP(ehdr.e_machine), SWAP(ehdr.e_version), SWAP(ehdr.e_entry);
+    SWAP(ehdr.e_phoff), SWAP(ehdr.e_shoff), SWAP(ehdr.e_flags), SWAP(ehdr.e_ehsize);
+    SWAP(ehdr.e_phentsize), SWAP(ehdr.e_phnum), SWAP(ehdr.e_shentsize), SWAP(ehdr.e_shnum);
+    SWAP(ehdr.e_shstrndx);
+    ehdr.e_ident[EI_DATA] = ELFDATA2MSB;
+    memcpy(data, &ehdr, sizeof(ehdr));
+}
+
+/* A big-endian file (the file's EI_DATA, not the host's order) reads the same facts. */
+static void elf_reads_big_endian(void **state)
+{
+    cleanup_free char *tls = nvd_xasprintf("%s/" LIB64 "/libnvidia-tls.so.375.66", driver_root);
+    cleanup_free char *copy = nvd_xasprintf("%s/big-endian.so", root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(tls, &size);
+    struct nvd_elf_info little, big;
+    nvd_error *err = NULL;
+
+    make_big_endian(data);
+    write_all(copy, data, size);
+    assert_int_equal(nvd_elf_read(tls, &little, &err), 0);
+    assert_int_equal(nvd_elf_read(copy, &big, &err), 0);
+    assert_true(big.has_abi_tag);
+    assert_int_equal(big.needed_count, 1);
+    assert_same_info(&big, &little);
+    nvd_elf_info_clear(&little);
+    nvd_elf_info_clear(&big);
+}
+
+/* A section header table that starts beyond the end, or wraps around, fails. */
+static void elf_section_table_outside_file(void **state)
+{
+    cleanup_free char *gl = nvd_xasprintf("%s/" LIB64 "/libGL.so.1.7.0", driver_root);
+    cleanup_free char *copy = nvd_xasprintf("%s/table.so", root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(gl, &size);
+    const uint64_t offsets[] = { size + 1, UINT64_MAX - 16, size - 8 };
+    Elf64_Ehdr ehdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+        Elf64_Ehdr bad = ehdr;
+
+        bad.e_shoff = offsets[i];
+        memcpy(data, &bad, sizeof(bad));
+        expect_elf_error(copy, data, size, "do not fit");
+    }
+    Elf64_Ehdr bad = ehdr;
+    bad.e_shentsize = 1;
+    memcpy(data, &bad, sizeof(bad));
+    expect_elf_error(copy, data, size, "unreadable section headers");
+}
+
+/* A dynamic entry whose string lies outside, or is not terminated inside, its table fails. */
+static void elf_string_outside_table(void **state)
+{
+    cleanup_free char *gl = nvd_xasprintf("%s/" LIB64 "/libGL.so.1.7.0", driver_root);
+    cleanup_free char *copy = nvd_xasprintf("%s/strings.so", root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(gl, &size);
+    Elf64_Shdr dynamic = get_shdr(data, find_section(data, SHT_DYNAMIC));
+    Elf64_Shdr strtab = get_shdr(data, dynamic.sh_link);
+    const uint64_t indexes[] = { strtab.sh_size, strtab.sh_size + 100, UINT64_MAX };
+    Elf64_Dyn *needed = NULL;
+
+    for (size_t j = 0; j < dynamic.sh_size / sizeof(Elf64_Dyn); j++) {
+        Elf64_Dyn dyn;
+
+        memcpy(&dyn, data + dynamic.sh_offset + j * sizeof(dyn), sizeof(dyn));
+        if (dyn.d_tag == DT_NEEDED) {
+            needed = (Elf64_Dyn *)(data + dynamic.sh_offset + j * sizeof(dyn));
+            break;
+        }
+    }
+    assert_non_null(needed);
+    for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+        Elf64_Dyn dyn;
+
+        memcpy(&dyn, needed, sizeof(dyn));
+        dyn.d_un.d_val = indexes[i];
+        memcpy(needed, &dyn, sizeof(dyn));
+        expect_elf_error(copy, data, size, "outside the string table");
+    }
+
+    /* The last string of the table loses its terminator. */
+    cleanup_free unsigned char *fresh = read_all(gl, &size);
+    Elf64_Dyn dyn;
+    memcpy(&dyn, (unsigned char *)needed - data + fresh, sizeof(dyn));
+    dyn.d_un.d_val = strtab.sh_size - 2;
+    memcpy((unsigned char *)needed - data + fresh, &dyn, sizeof(dyn));
+    fresh[strtab.sh_offset + strtab.sh_size - 1] = 'x';
+    expect_elf_error(copy, fresh, size, "outside the string table");
+
+    /* The dynamic section's link is not a string table. */
+    cleanup_free unsigned char *linked = read_all(gl, &size);
+    Elf64_Shdr relinked = dynamic;
+    relinked.sh_link = (uint32_t)find_section(linked, SHT_DYNAMIC);
+    put_shdr(linked, relinked.sh_link, &relinked);
+    expect_elf_error(copy, linked, size, "outside the string table");
+}
+
+/* Sizes and entry sizes that overflow a sum or a product fail or read nothing, never past the end. */
+static void elf_entsize_overflow(void **state)
+{
+    cleanup_free char *gl = nvd_xasprintf("%s/" LIB64 "/libGL.so.1.7.0", driver_root);
+    cleanup_free char *copy = nvd_xasprintf("%s/overflow.so", root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(gl, &size);
+    size_t index = find_section(data, SHT_DYNAMIC);
+    const Elf64_Shdr dynamic = get_shdr(data, index);
+    struct nvd_elf_info info;
+    nvd_error *err = NULL;
+    Elf64_Shdr bad;
+
+    bad = dynamic, bad.sh_size = UINT64_MAX - dynamic.sh_offset + 1;
+    put_shdr(data, index, &bad);
+    expect_elf_error(copy, data, size, "lies outside");
+    bad = dynamic, bad.sh_offset = UINT64_MAX - 8;
+    put_shdr(data, index, &bad);
+    expect_elf_error(copy, data, size, "lies outside");
+
+    /* An entry size of 1 or of 2^63 still reads whole entries inside the section. */
+    const uint64_t entsizes[] = { 1, UINT64_C(1) << 63, UINT64_MAX };
+    for (size_t i = 0; i < sizeof(entsizes) / sizeof(entsizes[0]); i++) {
+        bad = dynamic, bad.sh_entsize = entsizes[i];
+        put_shdr(data, index, &bad);
+        write_all(copy, data, size);
+        assert_int_equal(nvd_elf_read(copy, &info, &err), 0);
+        assert_int_equal(info.needed_count, entsizes[i] == 1 ? 2 : 0);
+        nvd_elf_info_clear(&info);
+    }
+}
+
+/* e_shnum 0 with the real count in section 0's sh_size (extended numbering) reads; a false count fails. */
+static void elf_extended_numbering(void **state)
+{
+    cleanup_free char *gl = nvd_xasprintf("%s/" LIB64 "/libGL.so.1.7.0", driver_root);
+    cleanup_free char *copy = nvd_xasprintf("%s/extended.so", root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(gl, &size);
+    struct nvd_elf_info plain, extended;
+    nvd_error *err = NULL;
+    Elf64_Ehdr ehdr;
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    Elf64_Shdr zero = get_shdr(data, 0);
+    zero.sh_size = ehdr.e_shnum;
+    zero.sh_link = ehdr.e_shstrndx;
+    put_shdr(data, 0, &zero);
+    ehdr.e_shnum = 0;
+    ehdr.e_shstrndx = SHN_XINDEX;
+    memcpy(data, &ehdr, sizeof(ehdr));
+    write_all(copy, data, size);
+    assert_int_equal(nvd_elf_read(gl, &plain, &err), 0);
+    assert_int_equal(nvd_elf_read(copy, &extended, &err), 0);
+    assert_same_info(&plain, &extended);
+    nvd_elf_info_clear(&plain);
+    nvd_elf_info_clear(&extended);
+
+    zero.sh_size = UINT64_MAX;
+    put_shdr(data, 0, &zero);
+    expect_elf_error(copy, data, size, "do not fit");
+    zero.sh_size = 0;
+    put_shdr(data, 0, &zero);
+    expect_elf_error(copy, data, size, "no section headers");
+    ehdr.e_shoff = size - 8;
+    memcpy(data, &ehdr, sizeof(ehdr));
+    expect_elf_error(copy, data, size, "section header 0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +673,12 @@ int main(void)
         cmocka_unit_test(elf_reads_needed_and_note),
         cmocka_unit_test(elf_truncations_fail_cleanly),
         cmocka_unit_test(elf_section_size_lies),
+        cmocka_unit_test(elf_reads_32_bit),
+        cmocka_unit_test(elf_reads_big_endian),
+        cmocka_unit_test(elf_section_table_outside_file),
+        cmocka_unit_test(elf_string_outside_table),
+        cmocka_unit_test(elf_entsize_overflow),
+        cmocka_unit_test(elf_extended_numbering),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
