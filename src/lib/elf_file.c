@@ -1,17 +1,16 @@
 /*
  * elf_file.c: reads a shared object's soname, needed libraries and GNU ABI
- * note. The file is mapped once and parsed by hand, ELF32 or ELF64 in
- * either byte order, so a read costs one mmap instead of a pread per
- * table. The file comes from outside: every offset, size, count and string
- * is checked against the mapped size before it is read, with sums and
- * products written so that they cannot overflow.
+ * note, parsed by hand, ELF32 or ELF64 in either byte order. A small file
+ * is read whole, a larger one in the few ranges that hold them. The file
+ * comes from outside, so every offset, size, count and string is checked
+ * against the file size before it is read, with sums and products that
+ * cannot overflow.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "elf_file.h"
@@ -28,7 +27,7 @@
 #define MAX_DYNAMIC_ENTRIES 65536
 #define MAX_NEEDED 1024
 
-/* Where a field lies in a header: its offset and width in bytes. */
+/* The position of a field in a header: its offset and width in bytes. */
 struct field {
     unsigned char offset;
     unsigned char width;
@@ -60,14 +59,35 @@ struct layout {
 static const struct layout layout32 = LAYOUT(32);
 static const struct layout layout64 = LAYOUT(64);
 
-/* A mapped ELF file: its bytes, class and byte order. */
+/* Files up to this size are read whole, in one pread(). */
+#define READ_WHOLE_MAX (64 * 1024)
+/* Larger files are read in ranges: the first one covers the ELF header and usually the notes. */
+#define HEAD_SIZE 4096
+#define PAGE_ALIGN 4096
+
+/* A range of a file read into memory. */
+struct chunk {
+    uint64_t offset;
+    size_t length;
+    unsigned char *buf;
+};
+
+/*
+ * An ELF file being parsed: either all its bytes in memory (data), or an
+ * open file (fd) read in ranges, with the ELF header and the section header
+ * table kept in memory.
+ */
 struct elf_view {
     const char *path;
-    const unsigned char *data;
+    const unsigned char *data;   /* the whole file, or NULL when read from fd */
+    int fd;
     size_t size;
     const struct layout *layout;
     bool big_endian;
-    uint64_t shoff;       /* the section header table */
+    struct chunk head;           /* the ELF header, when read from fd */
+    struct chunk table;          /* the section header table, when read from fd */
+    const unsigned char *shdrs;  /* the section header table */
+    uint64_t shoff;
     uint64_t shnum;
 };
 
@@ -81,10 +101,9 @@ struct section {
     uint64_t entsize;
 };
 
-/* Read an unsigned integer of width bytes at data + offset, in the file's byte order. */
-static uint64_t read_uint(const struct elf_view *v, uint64_t offset, size_t width)
+/* Read an unsigned integer of width bytes at p, in the file's byte order. */
+static uint64_t read_uint(const struct elf_view *v, const unsigned char *p, size_t width)
 {
-    const unsigned char *p = v->data + offset;
     uint64_t value = 0;
 
     for (size_t i = 0; i < width; i++) {
@@ -94,8 +113,8 @@ static uint64_t read_uint(const struct elf_view *v, uint64_t offset, size_t widt
     return value;
 }
 
-/* Read field f of the header that starts at base. The caller checked that the header fits. */
-static uint64_t read_field(const struct elf_view *v, uint64_t base, struct field f)
+/* Read field f of the header at base. The caller checked that the header is in memory. */
+static uint64_t read_field(const struct elf_view *v, const unsigned char *base, struct field f)
 {
     return read_uint(v, base + f.offset, f.width);
 }
@@ -106,11 +125,73 @@ static bool in_file(const struct elf_view *v, uint64_t offset, uint64_t size)
     return offset <= v->size && size <= v->size - offset;
 }
 
+/* Read length bytes at offset of v's file into buf. Fail if the file is shorter now. */
+static int read_range(const struct elf_view *v, unsigned char *buf, size_t length, uint64_t offset,
+                      nvd_error **err)
+{
+    size_t done = 0;
+
+    while (done < length) {
+        ssize_t n = pread(v->fd, buf + done, length - done, (off_t)(offset + done));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return nvd_error_sys(err, errno, "read %s", v->path);
+        if (n == 0)
+            return nvd_error_set(err, NVD_ERR_DRIVER,
+                                 "%s: the file shrank while it was read: retry when the driver install has finished",
+                                 v->path);
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Read length bytes at offset, inside the file, into chunk c. */
+static int load_chunk(const struct elf_view *v, struct chunk *c, uint64_t offset, size_t length,
+                      nvd_error **err)
+{
+    c->offset = offset;
+    c->length = length;
+    c->buf = nvd_xmalloc(length ? length : 1);
+    return read_range(v, c->buf, length, offset, err);
+}
+
+/* Return the chunk's bytes at offset, or NULL if length bytes there are not all in it. */
+static const unsigned char *chunk_bytes(const struct chunk *c, uint64_t offset, uint64_t length)
+{
+    if (!c->buf || offset < c->offset || offset - c->offset > c->length ||
+        length > c->length - (offset - c->offset))
+        return NULL;
+    return c->buf + (offset - c->offset);
+}
+
+/*
+ * Return length bytes at offset, which lie inside the file. Bytes not kept
+ * in memory are read into a new buffer, stored in *owned for the caller to
+ * free.
+ */
+static const unsigned char *view_bytes(const struct elf_view *v, uint64_t offset, uint64_t length,
+                                       unsigned char **owned, nvd_error **err)
+{
+    const unsigned char *p;
+
+    *owned = NULL;
+    if (v->data)
+        return v->data + offset;
+    if ((p = chunk_bytes(&v->head, offset, length)) || (p = chunk_bytes(&v->table, offset, length)))
+        return p;
+    *owned = nvd_xmalloc(length ? (size_t)length : 1);
+    if (read_range(v, *owned, (size_t)length, offset, err) < 0)
+        return NULL;
+    return *owned;
+}
+
 /* Read section header index. The caller checked that the table lies inside the file. */
 static struct section read_section(const struct elf_view *v, uint64_t index)
 {
     const struct layout *l = v->layout;
-    uint64_t base = v->shoff + index * l->shdr_size;
+    const unsigned char *base = v->shdrs + index * l->shdr_size;
 
     return (struct section){
         .name = (uint32_t)read_field(v, base, l->sh_name),
@@ -122,22 +203,60 @@ static struct section read_section(const struct elf_view *v, uint64_t index)
     };
 }
 
+/* A string table in memory, or none (length 0). */
+struct strtab {
+    const unsigned char *bytes;
+    uint64_t length;
+    unsigned char *owned;
+};
+
 /*
- * Return the NUL-terminated string at index of string table section
- * strndx, or NULL when the section is not a string table inside the file
- * or the string does not end inside it.
+ * Load string table section strndx into t. t stays empty when the section
+ * is not a string table inside the file; fails only when reading fails.
  */
-static const char *string_at(const struct elf_view *v, uint64_t strndx, uint64_t index)
+static int load_strtab(const struct elf_view *v, uint64_t strndx, struct strtab *t, nvd_error **err)
 {
+    *t = (struct strtab){ 0 };
     if (strndx == SHN_UNDEF || strndx >= v->shnum)
-        return NULL;
+        return 0;
     struct section s = read_section(v, strndx);
-    if (s.type != SHT_STRTAB || !in_file(v, s.offset, s.size) || index >= s.size)
+    if (s.type != SHT_STRTAB || !in_file(v, s.offset, s.size))
+        return 0;
+    t->bytes = view_bytes(v, s.offset, s.size, &t->owned, err);
+    if (!t->bytes)
+        return -1;
+    t->length = s.size;
+    return 0;
+}
+
+/* Return the NUL-terminated string at index of t, or NULL when it does not end inside t. */
+static const char *strtab_string(const struct strtab *t, uint64_t index)
+{
+    if (index >= t->length)
         return NULL;
-    const char *start = (const char *)v->data + s.offset + index;
-    if (!memchr(start, '\0', s.size - index))
+    const char *start = (const char *)t->bytes + index;
+    if (!memchr(start, '\0', t->length - index))
         return NULL;
     return start;
+}
+
+/*
+ * Keep the section header table in memory. From a file, the read starts at
+ * the page boundary before it, which usually takes in the section names.
+ */
+static int load_table(struct elf_view *v, nvd_error **err)
+{
+    uint64_t length = v->shnum * v->layout->shdr_size;
+
+    if (v->data) {
+        v->shdrs = v->data + v->shoff;
+        return 0;
+    }
+    uint64_t start = v->shoff - v->shoff % PAGE_ALIGN;
+    if (load_chunk(v, &v->table, start, (size_t)(v->shoff - start + length), err) < 0)
+        return -1;
+    v->shdrs = v->table.buf + (v->shoff - start);
+    return 0;
 }
 
 /*
@@ -148,7 +267,7 @@ static const char *string_at(const struct elf_view *v, uint64_t strndx, uint64_t
  */
 static int read_header(struct elf_view *v, uint64_t *shstrndx, nvd_error **err)
 {
-    const unsigned char *ident = v->data;
+    const unsigned char *ident = v->data ? v->data : v->head.buf;
 
     if (v->size < EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0)
         return nvd_error_set(err, NVD_ERR_DRIVER, "%s: not an ELF file", v->path);
@@ -165,10 +284,10 @@ static int read_header(struct elf_view *v, uint64_t *shstrndx, nvd_error **err)
                              "%s: unreadable ELF header: the %zu-byte file is shorter than it: the file is truncated or corrupt",
                              v->path, v->size);
 
-    uint64_t shentsize = read_field(v, 0, l->e_shentsize);
-    v->shoff = read_field(v, 0, l->e_shoff);
-    v->shnum = read_field(v, 0, l->e_shnum);
-    *shstrndx = read_field(v, 0, l->e_shstrndx);
+    uint64_t shentsize = read_field(v, ident, l->e_shentsize);
+    v->shoff = read_field(v, ident, l->e_shoff);
+    v->shnum = read_field(v, ident, l->e_shnum);
+    *shstrndx = read_field(v, ident, l->e_shstrndx);
     if (v->shoff == 0)
         v->shnum = 0;
     if (v->shoff != 0 && (v->shnum == 0 || *shstrndx == SHN_XINDEX)) {
@@ -177,9 +296,13 @@ static int read_header(struct elf_view *v, uint64_t *shstrndx, nvd_error **err)
             return nvd_error_set(err, NVD_ERR_DRIVER,
                                  "%s: section header 0 at offset %llu does not fit in the %zu-byte file: the file is truncated or corrupt, reinstall the driver",
                                  v->path, (unsigned long long)v->shoff, v->size);
-        v->shnum = v->shnum ? v->shnum : read_field(v, v->shoff, l->sh_size);
+        cleanup_free unsigned char *owned = NULL;
+        const unsigned char *zero = view_bytes(v, v->shoff, l->shdr_size, &owned, err);
+        if (!zero)
+            return -1;
+        v->shnum = v->shnum ? v->shnum : read_field(v, zero, l->sh_size);
         if (*shstrndx == SHN_XINDEX)
-            *shstrndx = read_field(v, v->shoff, l->sh_link);
+            *shstrndx = read_field(v, zero, l->sh_link);
     }
     if (v->shnum == 0)
         return nvd_error_set(err, NVD_ERR_DRIVER, "%s: no section headers: the file is truncated or corrupt",
@@ -192,7 +315,7 @@ static int read_header(struct elf_view *v, uint64_t *shstrndx, nvd_error **err)
         return nvd_error_set(err, NVD_ERR_DRIVER,
                              "%s: unreadable section headers: entries of %llu bytes, not %zu: the file is corrupt",
                              v->path, (unsigned long long)shentsize, l->shdr_size);
-    return 0;
+    return load_table(v, err);
 }
 
 /* Check that every section with contents lies inside the file. */
@@ -246,74 +369,116 @@ static int read_dynamic(const struct elf_view *v, const struct section *s, struc
     uint64_t count = s->size / s->entsize;
     if (count > s->size / l->dyn_size)
         count = s->size / l->dyn_size;
-    for (uint64_t i = 0; i < count && i < MAX_DYNAMIC_ENTRIES; i++) {
-        uint64_t base = s->offset + i * l->dyn_size;
-        uint64_t tag = read_field(v, base, l->d_tag);
+    if (count > MAX_DYNAMIC_ENTRIES)
+        count = MAX_DYNAMIC_ENTRIES;
+
+    cleanup_free unsigned char *owned = NULL;
+    const unsigned char *entries = view_bytes(v, s->offset, count * l->dyn_size, &owned, err);
+    struct strtab strings = { 0 };
+    int ret = 0;
+    if (!entries)
+        return -1;
+    for (uint64_t i = 0; i < count && ret == 0; i++) {
+        const unsigned char *entry = entries + i * l->dyn_size;
+        uint64_t tag = read_field(v, entry, l->d_tag);
 
         if (tag == DT_NULL)
             break;
         if (tag != DT_SONAME && tag != DT_NEEDED)
             continue;
-        if (add_dynamic_string(info, v->path, tag, string_at(v, s->link, read_field(v, base, l->d_val)),
-                               err) < 0)
-            return -1;
+        if (!strings.bytes && !strings.owned && (ret = load_strtab(v, s->link, &strings, err)) < 0)
+            break;
+        ret = add_dynamic_string(info, v->path, tag, strtab_string(&strings, read_field(v, entry, l->d_val)),
+                                 err);
     }
+    free(strings.owned);
+    return ret;
+}
+
+/* Read the GNU ABI note of section s, inside the file, into info. has_abi_tag stays false for another note. */
+static int read_abi_note(const struct elf_view *v, const struct section *s, struct nvd_elf_info *info,
+                         nvd_error **err)
+{
+    /* The descriptor starts after the 12-byte header and the 4-byte name "GNU". */
+    const size_t desc = ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE;
+    cleanup_free unsigned char *owned = NULL;
+
+    if (s->size < desc + ABI_NOTE_DESC_SIZE)
+        return 0;
+    const unsigned char *p = view_bytes(v, s->offset, desc + ABI_NOTE_DESC_SIZE, &owned, err);
+    if (!p)
+        return -1;
+    if (read_uint(v, p, 4) != ABI_NOTE_NAME_SIZE || read_uint(v, p + 4, 4) < ABI_NOTE_DESC_SIZE ||
+        read_uint(v, p + 8, 4) != NT_GNU_ABI_TAG ||
+        memcmp(p + ABI_NOTE_HEADER_SIZE, ABI_NOTE_NAME, ABI_NOTE_NAME_SIZE) != 0)
+        return 0;
+
+    info->has_abi_tag = true;
+    info->abi_os = (uint32_t)read_uint(v, p + desc, 4);
+    for (size_t i = 0; i < 3; i++)
+        info->abi_version[i] = (uint32_t)read_uint(v, p + desc + 4 * (i + 1), 4);
     return 0;
 }
 
-/* Read the GNU ABI note of section s, inside the file; leave has_abi_tag false if it is not one. */
-static void read_abi_note(const struct elf_view *v, const struct section *s, struct nvd_elf_info *info)
+/* Read the facts of the file v into info. */
+static int parse_view(struct elf_view *v, struct nvd_elf_info *info, nvd_error **err)
 {
-    /* The descriptor starts after the 12-byte header and the 4-byte name "GNU". */
-    uint64_t p = s->offset;
-    uint64_t desc = p + ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE;
+    uint64_t shstrndx = SHN_UNDEF;
+    struct strtab names = { 0 };
+    int ret = 0;
 
-    if (s->size < ABI_NOTE_HEADER_SIZE + ABI_NOTE_NAME_SIZE + ABI_NOTE_DESC_SIZE)
-        return;
-    if (read_uint(v, p, 4) != ABI_NOTE_NAME_SIZE || read_uint(v, p + 4, 4) < ABI_NOTE_DESC_SIZE ||
-        read_uint(v, p + 8, 4) != NT_GNU_ABI_TAG ||
-        memcmp(v->data + p + ABI_NOTE_HEADER_SIZE, ABI_NOTE_NAME, ABI_NOTE_NAME_SIZE) != 0)
-        return;
+    if (read_header(v, &shstrndx, err) < 0 || check_sections(v, err) < 0)
+        return -1;
+    if (shstrndx >= v->shnum)
+        return nvd_error_set(err, NVD_ERR_DRIVER,
+                             "%s: unreadable section headers: section name table %llu of %llu: the file is truncated or corrupt",
+                             v->path, (unsigned long long)shstrndx, (unsigned long long)v->shnum);
+    if (load_strtab(v, shstrndx, &names, err) < 0)
+        return -1;
 
-    info->has_abi_tag = true;
-    info->abi_os = (uint32_t)read_uint(v, desc, 4);
-    for (size_t i = 0; i < 3; i++)
-        info->abi_version[i] = (uint32_t)read_uint(v, desc + 4 * (i + 1), 4);
+    for (uint64_t i = 1; i < v->shnum && ret == 0; i++) {
+        struct section s = read_section(v, i);
+
+        if (s.type == SHT_DYNAMIC) {
+            ret = read_dynamic(v, &s, info, err);
+            continue;
+        }
+        const char *name = s.type == SHT_NOTE ? strtab_string(&names, s.name) : NULL;
+        if (name && strcmp(name, ABI_NOTE_SECTION) == 0)
+            ret = read_abi_note(v, &s, info, err);
+    }
+    free(names.owned);
+    return ret;
 }
 
 int nvd_elf_parse(const char *path, const void *data, size_t size, struct nvd_elf_info *info,
                   nvd_error **err)
 {
-    struct elf_view v = { .path = path, .data = data, .size = size };
-    uint64_t shstrndx = SHN_UNDEF;
+    struct elf_view v = { .path = path, .data = data, .fd = -1, .size = size };
 
     *info = (struct nvd_elf_info){ 0 };
-    if (read_header(&v, &shstrndx, err) < 0 || check_sections(&v, err) < 0)
-        return -1;
-    if (shstrndx >= v.shnum)
-        return nvd_error_set(err, NVD_ERR_DRIVER,
-                             "%s: unreadable section headers: section name table %llu of %llu: the file is truncated or corrupt",
-                             path, (unsigned long long)shstrndx, (unsigned long long)v.shnum);
-
-    for (uint64_t i = 1; i < v.shnum; i++) {
-        struct section s = read_section(&v, i);
-
-        if (s.type == SHT_DYNAMIC) {
-            if (read_dynamic(&v, &s, info, err) < 0)
-                return -1;
-            continue;
-        }
-        const char *name = s.type == SHT_NOTE ? string_at(&v, shstrndx, s.name) : NULL;
-        if (name && strcmp(name, ABI_NOTE_SECTION) == 0)
-            read_abi_note(&v, &s, info);
-    }
-    return 0;
+    return parse_view(&v, info, err);
 }
 
 /*
- * NOTE: the file is mapped, not copied, so a driver file that another
- * process truncates while this reads it raises SIGBUS. A driver install
- * replaces its files instead of truncating them.
+ * Read the facts of the size-byte file fd in ranges: the head, the section
+ * header table, and the tables that the facts lie in.
+ */
+static int parse_file(int fd, const char *path, size_t size, struct nvd_elf_info *info, nvd_error **err)
+{
+    struct elf_view v = { .path = path, .fd = fd, .size = size };
+    int ret = load_chunk(&v, &v.head, 0, size < HEAD_SIZE ? size : HEAD_SIZE, err);
+
+    if (ret == 0)
+        ret = parse_view(&v, info, err);
+    free(v.head.buf);
+    free(v.table.buf);
+    return ret;
+}
+
+/*
+ * A small file costs one pread(). A larger one costs a pread() of its head,
+ * of its section header table and of each table read: about four in all.
  */
 int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err)
 {
@@ -328,16 +493,18 @@ int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err)
     if (!S_ISREG(st.st_mode) || st.st_size < EI_NIDENT)
         return nvd_error_set(err, NVD_ERR_DRIVER, "%s: not an ELF file", path);
     if ((uint64_t)st.st_size > SIZE_MAX)
-        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: the %lld-byte file is too large to map",
+        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: the %lld-byte file is too large to read",
                              path, (long long)st.st_size);
 
     size_t size = (size_t)st.st_size;
-    void *data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (data == MAP_FAILED)
-        return nvd_error_sys(err, errno, "map %s", path);
-    int ret = nvd_elf_parse(path, data, size, info, err);
-    munmap(data, size);
-    return ret;
+    if (size > READ_WHOLE_MAX)
+        return parse_file(fd, path, size, info, err);
+
+    struct elf_view v = { .path = path, .fd = fd, .size = size };
+    cleanup_free unsigned char *data = nvd_xmalloc(size);
+    if (read_range(&v, data, size, 0, err) < 0)
+        return -1;
+    return nvd_elf_parse(path, data, size, info, err);
 }
 
 void nvd_elf_info_clear(struct nvd_elf_info *info)

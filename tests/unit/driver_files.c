@@ -660,6 +660,77 @@ static void elf_extended_numbering(void **state)
     expect_elf_error(copy, data, size, "section header 0");
 }
 
+/* Return a copy of the 64-bit file data with pad zero bytes before its section header table. */
+static unsigned char *pad_before_table(const unsigned char *data, size_t *size, size_t pad)
+{
+    Elf64_Ehdr ehdr;
+    unsigned char *padded = nvd_xmalloc(*size + pad);
+
+    memcpy(&ehdr, data, sizeof(ehdr));
+    for (size_t i = 1; i < ehdr.e_shnum; i++) {
+        Elf64_Shdr shdr = get_shdr(data, i);
+        assert_true(shdr.sh_type == SHT_NOBITS || shdr.sh_offset + shdr.sh_size <= ehdr.e_shoff);
+    }
+    memcpy(padded, data, ehdr.e_shoff);
+    memset(padded + ehdr.e_shoff, 0, pad);
+    memcpy(padded + ehdr.e_shoff + pad, data + ehdr.e_shoff, *size - ehdr.e_shoff);
+    ehdr.e_shoff += pad;
+    memcpy(padded, &ehdr, sizeof(ehdr));
+    *size += pad;
+    return padded;
+}
+
+/* A file over 64 KiB, read in ranges instead of whole, gives the same facts and fails the same way. */
+static void elf_reads_large_file(void **state)
+{
+    const char *libs[] = { LIB64 "/libGL.so.1.7.0", LIB64 "/libnvidia-tls.so.375.66" };
+    cleanup_free char *copy = nvd_xasprintf("%s/large.so", root);
+    const size_t pads[] = { 100 * 1024, 100 * 1024 + 4000 };
+
+    for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+        for (size_t j = 0; j < sizeof(pads) / sizeof(pads[0]); j++) {
+            cleanup_free char *path = nvd_xasprintf("%s/%s", driver_root, libs[i]);
+            size_t size;
+            cleanup_free unsigned char *data = read_all(path, &size);
+            cleanup_free unsigned char *large = pad_before_table(data, &size, pads[j]);
+            struct nvd_elf_info small_info, large_info;
+            nvd_error *err = NULL;
+
+            write_all(copy, large, size);
+            assert_int_equal(nvd_elf_read(path, &small_info, &err), 0);
+            assert_int_equal(nvd_elf_read(copy, &large_info, &err), 0);
+            assert_same_info(&small_info, &large_info);
+            nvd_elf_info_clear(&small_info);
+            nvd_elf_info_clear(&large_info);
+
+            /* Cut inside the section header table, and before it. */
+            for (size_t cut = 1; cut < 64 * 6; cut += 64)
+                expect_elf_error(copy, large, size - cut, "do not fit");
+            expect_elf_error(copy, large, 80 * 1024, "do not fit");
+        }
+    }
+
+    /* A string index outside the dynamic string table, and a section outside the file. */
+    cleanup_free char *gl = nvd_xasprintf("%s/" LIB64 "/libGL.so.1.7.0", driver_root);
+    size_t size;
+    cleanup_free unsigned char *data = read_all(gl, &size);
+    cleanup_free unsigned char *large = pad_before_table(data, &size, pads[0]);
+    size_t index = find_section(large, SHT_DYNAMIC);
+    Elf64_Shdr dynamic = get_shdr(large, index);
+    Elf64_Shdr strtab = get_shdr(large, dynamic.sh_link);
+    Elf64_Dyn dyn;
+
+    memcpy(&dyn, large + dynamic.sh_offset, sizeof(dyn));
+    assert_int_equal(dyn.d_tag, DT_NEEDED);
+    dyn.d_un.d_val = strtab.sh_size;
+    memcpy(large + dynamic.sh_offset, &dyn, sizeof(dyn));
+    expect_elf_error(copy, large, size, "outside the string table");
+
+    dynamic.sh_offset = size - 8;
+    put_shdr(large, index, &dynamic);
+    expect_elf_error(copy, large, size, "lies outside");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +750,7 @@ int main(void)
         cmocka_unit_test(elf_string_outside_table),
         cmocka_unit_test(elf_entsize_overflow),
         cmocka_unit_test(elf_extended_numbering),
+        cmocka_unit_test(elf_reads_large_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
