@@ -460,15 +460,16 @@ int nvd_elf_parse(const char *path, const void *data, size_t size, struct nvd_el
     return parse_view(&v, info, err);
 }
 
-/*
- * Read the facts of the size-byte file fd in ranges: the head, the section
- * header table, and the tables that the facts lie in.
- */
-static int parse_file(int fd, const char *path, size_t size, struct nvd_elf_info *info, nvd_error **err)
+int nvd_elf_parse_file(int fd, const char *path, size_t size, struct nvd_elf_info *info,
+                       nvd_error **err)
 {
     struct elf_view v = { .path = path, .fd = fd, .size = size };
-    int ret = load_chunk(&v, &v.head, 0, size < HEAD_SIZE ? size : HEAD_SIZE, err);
+    int ret;
 
+    *info = (struct nvd_elf_info){ 0 };
+    if (size < EI_NIDENT)
+        return nvd_error_set(err, NVD_ERR_DRIVER, "%s: not an ELF file", path);
+    ret = load_chunk(&v, &v.head, 0, size < HEAD_SIZE ? size : HEAD_SIZE, err);
     if (ret == 0)
         ret = parse_view(&v, info, err);
     free(v.head.buf);
@@ -498,7 +499,7 @@ int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err)
 
     size_t size = (size_t)st.st_size;
     if (size > READ_WHOLE_MAX)
-        return parse_file(fd, path, size, info, err);
+        return nvd_elf_parse_file(fd, path, size, info, err);
 
     struct elf_view v = { .path = path, .fd = fd, .size = size };
     cleanup_free unsigned char *data = nvd_xmalloc(size);

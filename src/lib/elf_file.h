@@ -37,6 +37,14 @@ int nvd_elf_read(const char *path, struct nvd_elf_info *info, nvd_error **err);
 int nvd_elf_parse(const char *path, const void *data, size_t size, struct nvd_elf_info *info,
                   nvd_error **err);
 
+/*
+ * Read the same facts from the open file fd of size bytes in a few pread()
+ * ranges: its head, its section header table and the tables the facts lie
+ * in. nvd_elf_read() does this for files over 64 KiB.
+ */
+int nvd_elf_parse_file(int fd, const char *path, size_t size, struct nvd_elf_info *info,
+                       nvd_error **err);
+
 void nvd_elf_info_clear(struct nvd_elf_info *info);
 
 #endif /* NVD_ELF_FILE_H */
