@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for the ELF reader (src/lib/elf_file.c): the input is a
  * whole shared object. It is parsed from memory, as nvd_elf_read() parses a
- * small file, and from a memfd in pread() ranges, as it reads a large one;
- * both must give the same result.
+ * small file, and from a memfd in pread() ranges, as it reads a large one.
+ * Both must give the same result.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ static void check_name(const char *name)
         abort();
 }
 
-/* Abort unless a parse that returned ret left info and err as the contract says. */
+/* Abort unless a parse that returned ret left info and err as elf_file.h documents. */
 static void check_result(int ret, const struct nvd_elf_info *info, const nvd_error *err)
 {
     if (ret == 0) {
