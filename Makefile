@@ -42,7 +42,7 @@ e2e-test: build
 install-test: build
 	@tests/install/test-install.sh $(BUILD)
 
-test: unit-test install-test e2e-test
+test: unit-test fuzz-smoke install-test e2e-test
 
 # Install into $(DESTDIR)$(PREFIX). PREFIX becomes the meson prefix of
 # $(BUILD), which rebuilds little (nvd-sim has its data directory built in)
@@ -57,17 +57,22 @@ install: deps $(BUILD)/build.ninja
 			"was not created; README.md, section Installing, shows both steps" >&2; \
 	fi
 
-# libFuzzer targets (fuzz/), built with clang under ASan and UBSan; not part
-# of `make test`. fuzz-run runs each for FUZZ_SECONDS from fuzz/corpus.
+# libFuzzer targets (fuzz/), built with clang under ASan and UBSan.
+# fuzz-run runs each for FUZZ_SECONDS from fuzz/corpus; make test runs
+# fuzz-smoke, 2 s each, so a target that stops building or a seed that
+# crashes fails the tests.
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz fuzz-run
+.PHONY: fuzz fuzz-run fuzz-smoke
 
 fuzz: deps
-	@fuzz/build $(BUILD_FUZZ)
+	@fuzz/build $(BUILD_FUZZ) >/dev/null
 
 fuzz-run: fuzz build
 	@fuzz/run $(FUZZ_SECONDS) $(BUILD_FUZZ) $(BUILD)
+
+fuzz-smoke: fuzz build
+	@fuzz/run 2 $(BUILD_FUZZ) $(BUILD) >/dev/null && echo "fuzz smoke: every target ran 2 s"
 
 demo: build
 	@scripts/demo $(BUILD)
