@@ -25,20 +25,9 @@ for program in "$BIN/nvd-sim" "$BIN/nvidia-docker" "$BIN/nvidia-docker-cdi" \
         { echo "bench/cdi.sh: $program not found; build first and install hyperfine and wrk" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d /tmp/nvd-bench-cdi.XXXXXX)
-PLUGIN_PID=
-stop_plugin() {
-    if [ -n "$PLUGIN_PID" ]; then
-        kill -TERM "$PLUGIN_PID" 2>/dev/null || true
-        wait "$PLUGIN_PID" 2>/dev/null || true
-        PLUGIN_PID=
-    fi
-}
-finish() {
-    stop_plugin
-    rm -rf "$WORK"
-}
-trap finish EXIT
+# shellcheck source=bench/plugin.sh
+. "$(dirname "$0")/plugin.sh"
+bench_work cdi
 
 # plugin_port: the TCP port the plugin listens on, once it listens.
 plugin_port() {

@@ -33,20 +33,9 @@ for program in "$BIN/nvd-sim" "$BIN/nvidia-docker-plugin"; do
     [ -x "$program" ] || { echo "bench/volume.sh: $program not found; build first" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d /tmp/nvd-bench-volume.XXXXXX)
-PLUGIN_PID=
-stop_plugin() {
-    if [ -n "$PLUGIN_PID" ]; then
-        kill -TERM "$PLUGIN_PID" 2>/dev/null || true
-        wait "$PLUGIN_PID" 2>/dev/null || true
-        PLUGIN_PID=
-    fi
-}
-finish() {
-    stop_plugin
-    rm -rf "$WORK"
-}
-trap finish EXIT
+# shellcheck source=bench/plugin.sh
+. "$(dirname "$0")/plugin.sh"
+bench_work volume
 
 ROOT="$WORK/root"
 VERSION=$("$BIN/nvd-sim" init "$ROOT" --profile a100x8 2>&1 |

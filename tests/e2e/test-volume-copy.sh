@@ -11,25 +11,7 @@
 . "$E2E_DIR/volume_plugin.sh"
 PROG=test-volume-copy
 
-volume="nvidia_driver_$DRIVER_VERSION"
-mnt="$E2E_TMP/tmpfs"
-voldir="$mnt/volumes"
-volume_dir="$voldir/nvidia_driver/$DRIVER_VERSION"
-
-clean_up() {
-    local status=$?
-    "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true
-    swap_back_plugin
-    unmount_tmpfs "$mnt"
-    [ "$status" -eq 0 ] || show_plugin_logs
-    exit "$status"
-}
-trap clean_up EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$mnt"
-mount -t tmpfs -o size=64m,mode=0755 nvd-volumes "$mnt" || fail "cannot mount a tmpfs on $mnt"
+use_tmpfs_volumes 64m nvd-volumes
 root_dev=$(stat -c %d "$SIMROOT/usr/lib")
 [ "$(stat -c %d "$mnt")" != "$root_dev" ] || fail "$mnt is on the file system of $SIMROOT"
 

@@ -12,23 +12,6 @@
 . "$E2E_DIR/volume_plugin.sh"
 PROG=test-volume-full
 
-volume="nvidia_driver_$DRIVER_VERSION"
-mnt="$E2E_TMP/tmpfs"
-voldir="$mnt/volumes"
-volume_dir="$voldir/nvidia_driver/$DRIVER_VERSION"
-
-clean_up() {
-    local status=$?
-    "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true
-    swap_back_plugin
-    unmount_tmpfs "$mnt"
-    [ "$status" -eq 0 ] || show_plugin_logs
-    exit "$status"
-}
-trap clean_up EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # expect_nothing_left WHEN: no version directory and no build directory.
 expect_nothing_left() {
     [ ! -e "$volume_dir" ] || fail "$volume_dir exists $1"
@@ -44,8 +27,7 @@ expect_no_space_err() {
 }
 
 # The driver files of k80x2 take about 1.5 MiB: 256 KiB is too small.
-mkdir -p "$mnt"
-mount -t tmpfs -o size=256k,mode=0755 nvd-small "$mnt" || fail "cannot mount a tmpfs on $mnt"
+use_tmpfs_volumes 256k nvd-small
 swap_in_plugin "$E2E_TMP/plugin.log" --driver-root "$SIMROOT" --dev-root "$SIMROOT" -d "$voldir"
 # Docker may know the name from earlier tests; forget it so Create runs.
 "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true

@@ -93,3 +93,29 @@ unmount_tmpfs() {
         umount "$1" || echo "FAIL: cannot unmount $1" >&2
     fi
 }
+
+# use_tmpfs_volumes SIZE NAME: mount a tmpfs named NAME of SIZE on
+# $E2E_TMP/tmpfs for the swapped-in plugin's volumes, and set mnt, voldir,
+# volume and volume_dir. On exit the driver volume is removed from Docker,
+# the harness's plugin swapped back and the tmpfs unmounted.
+use_tmpfs_volumes() {
+    volume="nvidia_driver_$DRIVER_VERSION"
+    mnt="$E2E_TMP/tmpfs"
+    voldir="$mnt/volumes"
+    volume_dir="$voldir/nvidia_driver/$DRIVER_VERSION"
+    trap clean_up_tmpfs_volumes EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    mkdir -p "$mnt"
+    mount -t tmpfs -o "size=$1,mode=0755" "$2" "$mnt" || fail "cannot mount a tmpfs on $mnt"
+}
+
+# The EXIT trap of use_tmpfs_volumes.
+clean_up_tmpfs_volumes() {
+    local status=$?
+    "$DOCKER" volume rm "$volume" >/dev/null 2>&1 || true
+    swap_back_plugin
+    unmount_tmpfs "$mnt"
+    [ "$status" -eq 0 ] || show_plugin_logs
+    exit "$status"
+}
