@@ -53,7 +53,7 @@ def http_get(port, path, timeout=2.0):
 
 
 def start_server(cmd, port, path, tmp, name):
-    """Start cmd pinned to CPU 0; return (process, ms until GET path answered)."""
+    """Start cmd pinned to CPU 0; return (process, ms until GET path got a 200 reply)."""
     log = open(f"{tmp}/{name}.log", "w")
     start = time.perf_counter()
     proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stderr=log, stdout=log)

@@ -60,7 +60,7 @@ bool engine_host_is_local(const char *host);
 int engine_inspect_image(struct engine *e, const char *image, json_t **config,
                          nvd_error **err);
 
-/* How engine_pull_image() pulls: docker pull's --platform and -q. */
+/* Options of engine_pull_image(): docker pull's --platform and -q. */
 struct engine_pull {
     const char *platform;   /* NULL: the engine's own platform */
     bool quiet;             /* no progress, and docker pull's output dropped */

@@ -1,5 +1,5 @@
 /*
- * local_plugin.h: the plugin's REST API answered in this process, for
+ * local_plugin.h: the plugin's REST API served in this process, for
  * local mode when no nvidia-docker-plugin listens. Discovery runs under
  * NV_DRIVER_ROOT (default "/"), and the replies are the plugin's own bytes
  * for the same requests, so nothing above the transport tells them apart.
@@ -18,7 +18,7 @@ const char *local_plugin_driver_root(void);
 struct nvd_host *local_plugin_discover(nvd_error **err);
 
 /*
- * Answer "GET target" ("/docker/cli/json?dev=1", "/v1.0/gpu/info") on host
+ * Serve "GET target" ("/docker/cli/json?dev=1", "/v1.0/gpu/info") on host
  * as the plugin would: status, Content-Type and body in resp, 400 for bad
  * input and 404 for a path it does not serve. Fails only when the reply
  * cannot be made (a render that failed).

@@ -178,7 +178,7 @@ static bool volume_plugin_visible(const char *driver)
     };
 
     if (strchr(driver, '/'))
-        return true;    /* not a plain name: leave the answer to Docker */
+        return true;    /* not a plain name: Docker decides */
     for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
         cleanup_free char *path = nvd_xasprintf("%s%s%s", places[i].dir, driver, places[i].suffix);
         if (access(path, F_OK) == 0)
@@ -220,7 +220,7 @@ static int gpu_options(struct engine *engine, const struct gpu_request *req,
         const char *entry = cli.volumes[i];
         cleanup_free char *name = nvd_xasprintf("%.*s", (int)plugin_volume_name_len(entry), entry);
         /* Without the plugin, dockerd retries the missing driver for
-         * seconds before it fails the volume: say so at once. */
+         * seconds before it fails the volume, so fail at once here. */
         if (plugin_client_in_process() && !engine->remote && !volume_plugin_visible(driver)) {
             nvd_error_set(err, NVD_ERR_NOT_FOUND,
                           "no nvidia-docker-plugin answers at %s and none is registered with "

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-/* The most bytes of a value that a message shows. */
+/* Maximum number of a value's bytes that a message shows. */
 #define NVD_QUOTE_MAX 120
 
 /*

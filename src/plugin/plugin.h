@@ -58,9 +58,9 @@ struct plugin_host {
     char *rendered[8];
 
     /*
-     * Discovery leaves the CUDA values (a child process away) for the
-     * first request that shows them; cuda_lock serializes reading them,
-     * and cuda_done says they are in host.
+     * Discovery leaves the CUDA values, which need a child process, to
+     * the idle thread or to the first request that shows them. cuda_lock
+     * serializes reading them, and cuda_done is true once host has them.
      */
     pthread_mutex_t cuda_lock;
     atomic_bool cuda_done;

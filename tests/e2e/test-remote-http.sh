@@ -2,12 +2,12 @@
 # Remote mode over HTTP, to the plugin on loopback: NV_HOST=localhost: (1.0's
 # way to force remote mode) and NV_HOST=http://127.0.0.1:3476 give the GPUs
 # of local mode; a bad NV_GPU shows the plugin's own message; a port where
-# nothing listens, a server that never answers and a bad NV_HOST each fail
+# nothing listens, a server that never replies and a bad NV_HOST each fail
 # with one line that says so, exit 1 and run no container.
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/assert.sh"
 
-SILENT_PORT=3480   # a server that accepts and never answers
+SILENT_PORT=3480   # a server that accepts and never replies
 CLOSED_PORT=3481   # nothing listens
 
 silent_pid=
@@ -46,7 +46,7 @@ expect_status 1
 expect_contains "stderr" "nvidia-docker-plugin at 127.0.0.1:$CLOSED_PORT could not be reached" "$ERR"
 expect_contains "stderr" "Connection refused" "$ERR"
 
-# A server that accepts the connection and never answers: the 10 s limit.
+# A server that accepts the connection and never replies: the 10 s limit.
 busybox nc -l -p "$SILENT_PORT" -e sleep 60 &
 silent_pid=$!
 for _ in $(seq 50); do

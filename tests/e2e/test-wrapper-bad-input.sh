@@ -2,7 +2,7 @@
 # Bad input to nvidia-docker: empty arguments and missing images get
 # docker's own message and status (a missing image with NV_GPU: one line),
 # an unknown option a warning before docker decides; a stopped engine, a
-# plugin that answers garbage or HTTP 500, and malformed or huge image
+# plugin that replies with garbage or HTTP 500, and malformed or huge image
 # labels get one line from nvidia-docker and exit status 1, and docker
 # never runs a half-built command line.
 # shellcheck source-path=SCRIPTDIR
@@ -55,7 +55,7 @@ same_as_docker() {
     expect_eq "stderr of nvidia-docker $*" "$err" "$ERR"
 }
 
-# Empty arguments: docker's own answer.
+# Empty arguments: docker's own reply.
 same_as_docker ''
 same_as_docker run ''
 same_as_docker run --rm '' true
@@ -64,7 +64,7 @@ same_as_docker -H '' ps
 # A missing image: docker's own message and status, as for --gpus, which
 # docker never runs without GPUs. With NV_GPU, running the line unchanged
 # could start a container without GPUs, so nvidia-docker stops it with one
-# line that holds docker's message.
+# line that contains docker's message.
 same_as_docker run --rm nvd-test/no-such-image:1 true
 expect_not_contains "stderr for a missing image" "nvidia-docker |" "$ERR"
 capture "$DOCKER" run --rm --gpus all nvd-test/no-such-image:1 true
@@ -114,7 +114,7 @@ expect_no_docker_run "cuda version label garbage"
 
 # A com.nvidia.volumes.needed label of 100 kB that names the driver volume
 # among words nvidia-docker does not know: the run gets the GPUs.
-# A Dockerfile line holds at most 64 kB, so the value is continued over
+# A Dockerfile line is at most 64 kB, so the value is continued over
 # lines of 1000 bytes.
 mkdir -p "$E2E_TMP/context"
 {
@@ -141,13 +141,13 @@ echo "# stderr: $ERR"
 expect_contains "stderr for a requirement of 100 kB" "... (100006 bytes)" "$ERR"
 [ "${#ERR}" -lt 1000 ] || fail "the message about a requirement of 100 kB has ${#ERR} bytes"
 
-# A plugin that answers garbage, or HTTP 500. The wrapper asks the plugin
+# A plugin that replies with garbage, or HTTP 500. The wrapper asks the plugin
 # on localhost:3476, so it runs in a network namespace of its own where a
 # stand-in server has that port; the engine is still reached on its socket.
 responder="$E2E_TMP/responder"
 cat >"$responder" <<'SCRIPT'
 #!/bin/sh
-# Reads one request and answers as NVD_REPLY says, or else the file
+# Reads one request and replies as NVD_REPLY sets, or else the file
 # NVD_REPLY_FILE.
 while IFS= read -r line; do
     [ "$(printf '%s' "$line" | tr -d '\r')" = "" ] && break
@@ -163,7 +163,7 @@ chmod +x "$responder"
 cat >"$E2E_TMP/in-netns" <<'SCRIPT'
 #!/bin/bash
 # Runs nvidia-docker run --rm IMAGE true against a stand-in plugin that
-# answers as NVD_REPLY says; prints nvidia-docker's stderr and exits with
+# replies as NVD_REPLY sets; prints nvidia-docker's stderr and exits with
 # its status.
 set -u
 ip link set lo up
